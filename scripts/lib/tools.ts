@@ -1,0 +1,38 @@
+/**
+ * @module Where the stack's external tools live once `npm run setup` has installed them.
+ * Debian packages land on the system PATH; tools built from the Go module proxy land in `.tools/bin`.
+ */
+import { join } from 'node:path';
+
+export const REPO_ROOT = join(import.meta.dirname, '..', '..');
+export const TOOLS_DIR = join(REPO_ROOT, '.tools');
+export const TOOLS_BIN = join(TOOLS_DIR, 'bin');
+
+/** Tools from Debian packages (installed by the setup script with apt-get). */
+export const DEBIAN_TOOLS = {
+  prometheus: '/usr/bin/prometheus',
+  promtool: '/usr/bin/promtool',
+  alertmanager: '/usr/bin/prometheus-alertmanager',
+  amtool: '/usr/bin/amtool',
+  chromium: '/usr/bin/chromium',
+} as const;
+
+/** Tools built from the Go module proxy, pinned in `tools/<name>/go.mod`. */
+export const GO_TOOLS = {
+  jaeger: join(TOOLS_BIN, 'jaeger'),
+  otelcol: join(TOOLS_BIN, 'otelcol'),
+  kubeconform: join(TOOLS_BIN, 'kubeconform'),
+  kustomize: join(TOOLS_BIN, 'kustomize'),
+} as const;
+
+/** Chromium flags for this machine: headless, no sandbox as root, and no traffic beyond loopback. */
+export const CHROMIUM_ARGS = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+] as const;
