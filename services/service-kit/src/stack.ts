@@ -62,3 +62,24 @@ export const FAULTS_PATH = '/admin/faults';
 
 export const localBaseUrl = (service: ServiceName): string => `http://127.0.0.1:${LOCAL_PORTS[service].publicPort}`;
 export const localAdminUrl = (service: ServiceName): string => `http://127.0.0.1:${LOCAL_PORTS[service].adminPort}`;
+
+/**
+ * Ports of the telemetry backends run by `npm start` (all bound to 127.0.0.1). Jaeger's OTLP receivers are moved
+ * off 4317/4318 so the collector owns the standard ports and Jaeger only receives what the collector forwards.
+ */
+export const BACKEND_PORTS = {
+  collectorOtlpGrpc: 4317,
+  collectorOtlpHttp: 4318,
+  /** The collector's Prometheus exporter: span metrics (spanmetrics connector). */
+  collectorPrometheusExporter: 8889,
+  /** The collector's own telemetry (accepted/refused/dropped, exporter queue). */
+  collectorSelfMetrics: 8888,
+  collectorHealthCheck: 13133,
+  jaegerOtlpGrpc: 14317,
+  jaegerOtlpHttp: 14318,
+  /** Jaeger query API (and UI where built): http://127.0.0.1:16686/api/traces */
+  jaegerQuery: 16686,
+  jaegerSelfMetrics: 14269,
+  prometheus: 9090,
+  alertmanager: 9093,
+} as const;
