@@ -38,6 +38,8 @@ export const LABEL = {
   currency: 'currency',
   fault: 'fault',
   version: 'version',
+  /** prom-client's `nodejs_gc_duration_seconds` label: `major`, `minor`, `incremental`, `weakcb`. */
+  gcKind: 'kind',
 } as const;
 export type LabelName = (typeof LABEL)[keyof typeof LABEL];
 
