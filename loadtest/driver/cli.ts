@@ -1,0 +1,137 @@
+/**
+ * @module `npm run load`: drives the local stack (started by `npm start`) with the shared scenario at a constant
+ * arrival rate, prints progress to stderr every few seconds and a summary at the end.
+ *
+ *   npm run load -- --rate 20 --duration 60
+ *   npm run load -- --json > summary.json
+ *
+ * Exits 1 when iterations were dropped or the error rate exceeds `--max-error-rate`, 2 on bad usage or when the
+ * stack is not ready. Ctrl-C ends the run early and still prints the summary.
+ */
+import { parseArgs } from 'node:util';
+import { HEALTH_PATHS, localBaseUrl } from '@mesh-stack/service-kit/stack';
+import { assertLoopback } from './loopback.ts';
+import { formatProgress } from './progress.ts';
+import { LOAD_LIMITS, runLoad } from './run-load.ts';
+import { formatSummary } from './summary.ts';
+
+const USAGE = `Usage: npm run load -- [options]
+
+  --rate <n>               iterations started per second (default 10, max ${LOAD_LIMITS.maxRatePerSecond}); each is 3 requests
+  --duration <s>           seconds of scheduled arrivals (default 30, max ${LOAD_LIMITS.maxDurationSeconds})
+  --max-concurrency <n>    iterations in flight at once; more wait in a backlog of the same size, then drop (default 64)
+  --think-time-scale <x>   multiplies the scenario's think time; 0 for back-to-back steps (default 1)
+  --user-service-url <u>   default $USER_SERVICE_URL or ${localBaseUrl('user-service')}
+  --order-service-url <u>  default $ORDER_SERVICE_URL or ${localBaseUrl('order-service')}
+  --max-error-rate <x>     exit 1 above this fraction of failed requests (default 0.01)
+  --json                   print the summary as JSON on stdout (the text summary goes to stderr)
+  --allow-remote           allow non-loopback targets (refused by default)
+  --help`;
+
+// A function declaration (not an arrow) so TypeScript narrows after calls to it.
+function fail(message: string): never {
+  console.error(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+const numberFlag = (name: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) fail(`--${name} must be a number, got "${value}"`);
+  return parsed;
+};
+
+const parseFlags = () =>
+  parseArgs({
+    options: {
+      rate: { type: 'string' },
+      duration: { type: 'string' },
+      'max-concurrency': { type: 'string' },
+      'think-time-scale': { type: 'string' },
+      'user-service-url': { type: 'string' },
+      'order-service-url': { type: 'string' },
+      'max-error-rate': { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'allow-remote': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+
+let values: ReturnType<typeof parseFlags>['values'];
+try {
+  ({ values } = parseFlags());
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const userServiceUrl = values['user-service-url'] ?? process.env.USER_SERVICE_URL ?? localBaseUrl('user-service');
+const orderServiceUrl = values['order-service-url'] ?? process.env.ORDER_SERVICE_URL ?? localBaseUrl('order-service');
+const allowRemote = values['allow-remote'];
+const maxErrorRate = numberFlag('max-error-rate', values['max-error-rate'], 0.01);
+const ratePerSecond = numberFlag('rate', values.rate, 10);
+const durationSeconds = numberFlag('duration', values.duration, 30);
+const maxConcurrency = numberFlag('max-concurrency', values['max-concurrency'], 64);
+const thinkTimeScale = numberFlag('think-time-scale', values['think-time-scale'], 1);
+
+try {
+  assertLoopback([userServiceUrl, orderServiceUrl], allowRemote);
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+
+// A clear message beats a run of 100% connection errors when the stack is not up.
+for (const url of [userServiceUrl, orderServiceUrl]) {
+  const readyUrl = new URL(HEALTH_PATHS.ready, url).toString();
+  const ready = await fetch(readyUrl, { signal: AbortSignal.timeout(3_000) }).then(
+    (response) => response.ok,
+    () => false,
+  );
+  if (!ready) {
+    console.error(`[load] ${readyUrl} is not ready: start the stack with \`npm start\` (or pass the service URLs)`);
+    process.exit(2);
+  }
+}
+
+const controller = new AbortController();
+process.once('SIGINT', () => {
+  console.error('[load] stopping: finishing the summary (Ctrl-C again to quit at once)');
+  controller.abort();
+  process.once('SIGINT', () => process.exit(130));
+});
+
+let summary: Awaited<ReturnType<typeof runLoad>>;
+try {
+  summary = await runLoad({
+    userServiceUrl,
+    orderServiceUrl,
+    ratePerSecond,
+    durationSeconds,
+    maxConcurrency,
+    thinkTimeScale,
+    allowRemote,
+    signal: controller.signal,
+    onProgress: (progress) => console.error(formatProgress(progress)),
+  });
+} catch (error) {
+  fail(error instanceof Error ? error.message : String(error));
+}
+
+if (values.json) {
+  console.error(formatSummary(summary));
+  console.log(JSON.stringify(summary, null, 2));
+} else {
+  console.log(formatSummary(summary));
+}
+
+const problems = [
+  summary.iterations.dropped > 0 ? `${summary.iterations.dropped} iterations dropped (raise --max-concurrency)` : '',
+  summary.errorRate > maxErrorRate ? `error rate ${summary.errorRate.toFixed(4)} above ${maxErrorRate}` : '',
+].filter((problem) => problem !== '');
+for (const problem of problems) console.error(`[load] ${problem}`);
+process.exit(problems.length > 0 ? 1 : 0);
