@@ -51,7 +51,12 @@ export const LABEL_VALUE = {
   otherMethod: '_OTHER',
   /** No HTTP response was received (network error, timeout). */
   noStatusCode: '0',
+  /** Any other value outside a fixed list (e.g. a currency outside {@link KNOWN_CURRENCIES}). */
+  other: '_OTHER',
 } as const;
+
+/** ISO 4217 codes the API accepts (docs/api.md); the `currency` label takes only these or `_OTHER`. */
+export const KNOWN_CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'JPY', 'SEK'] as const;
 
 export const KNOWN_HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
@@ -67,7 +72,9 @@ export const HTTP_DURATION_BUCKETS_SECONDS = [
 export const DB_DURATION_BUCKETS_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10] as const;
 
 /** Order values in minor units (cents): 1 to 10,000 in the major unit. */
-export const ORDER_VALUE_BUCKETS_MINOR = [100, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 1_000_000] as const;
+export const ORDER_VALUE_BUCKETS_MINOR = [
+  100, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 1_000_000,
+] as const;
 
 export const ORDER_OUTCOMES = ['paid', 'payment_failed', 'payment_unavailable', 'rejected'] as const;
 export type OrderOutcome = (typeof ORDER_OUTCOMES)[number];
@@ -122,7 +129,13 @@ export const METRIC = {
     type: 'histogram',
     unit: 's',
     help: 'Duration of each outgoing HTTP attempt to a dependency (OTel http.client.request.duration).',
-    labels: [LABEL.peerService, LABEL.httpRequestMethod, LABEL.httpRoute, LABEL.httpResponseStatusCode, LABEL.errorType],
+    labels: [
+      LABEL.peerService,
+      LABEL.httpRequestMethod,
+      LABEL.httpRoute,
+      LABEL.httpResponseStatusCode,
+      LABEL.errorType,
+    ],
     buckets: HTTP_DURATION_BUCKETS_SECONDS,
     source: 'service',
   },
@@ -283,6 +296,14 @@ export const LOG_FIELD = {
 export const EXEMPLAR_TRACE_ID_LABEL = 'trace_id';
 
 /** Headers forwarded on every outgoing call so Istio/Envoy and Zipkin-style tracers join the same trace. */
-export const FORWARDED_TRACE_HEADERS = ['x-request-id', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-parentspanid', 'x-b3-sampled', 'x-b3-flags', 'b3'] as const;
+export const FORWARDED_TRACE_HEADERS = [
+  'x-request-id',
+  'x-b3-traceid',
+  'x-b3-spanid',
+  'x-b3-parentspanid',
+  'x-b3-sampled',
+  'x-b3-flags',
+  'b3',
+] as const;
 
 export const ALL_METRICS: readonly MetricDefinition[] = Object.values(METRIC);

@@ -1,0 +1,21 @@
+/** @module Joins log lines to traces: a pino `mixin` adding the active span's ids. */
+import { trace } from '@opentelemetry/api';
+import { LOG_FIELD } from './contract.ts';
+
+const NO_FIELDS: Readonly<Record<string, never>> = Object.freeze({});
+
+/**
+ * A pino `mixin`: `trace_id`, `span_id` and `trace_flags` of the active span, nothing outside a span.
+ * @example
+ * const logger = pino({ mixin: traceLogFields })
+ */
+export const traceLogFields = (): Record<string, string> => {
+  const span = trace.getActiveSpan();
+  if (span === undefined) return NO_FIELDS;
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return {
+    [LOG_FIELD.traceId]: traceId,
+    [LOG_FIELD.spanId]: spanId,
+    [LOG_FIELD.traceFlags]: `0${traceFlags.toString(16)}`.slice(-2),
+  };
+};
