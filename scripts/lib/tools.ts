@@ -23,6 +23,8 @@ export const GO_TOOLS = {
   otelcol: join(TOOLS_BIN, 'otelcol'),
   kubeconform: join(TOOLS_BIN, 'kubeconform'),
   kustomize: join(TOOLS_BIN, 'kustomize'),
+  /** The OpenTelemetry Collector Builder (tools/ocb); setup uses it to build `otelcol`. */
+  ocb: join(TOOLS_BIN, 'builder'),
 } as const;
 
 /** Chromium flags for this machine: headless, no sandbox as root, and no traffic beyond loopback. */

@@ -79,6 +79,8 @@ export const BACKEND_PORTS = {
   jaegerOtlpHttp: 14318,
   /** Jaeger query API (and UI where built): http://127.0.0.1:16686/api/traces */
   jaegerQuery: 16686,
+  /** Jaeger query gRPC API (api_v2/api_v3); not used by the stack itself, but it must not collide. */
+  jaegerQueryGrpc: 16685,
   jaegerSelfMetrics: 14269,
   prometheus: 9090,
   alertmanager: 9093,
