@@ -1,0 +1,58 @@
+/** @module The service kit's public surface: everything a service's `app.ts` and `main.ts` import. */
+export {
+  baseConfigShape,
+  ConfigError,
+  durationMsSchema,
+  loadConfig,
+  parseConfig,
+  portSchema,
+  serviceUrlSchema,
+} from './config.ts';
+export {
+  type DatabaseSystem,
+  isUniqueViolation,
+  type Migration,
+  migrateToLatest,
+  openDatabase,
+  type ServiceDatabase,
+} from './database/database.ts';
+export { createHealth, dependencyReadyCheck, type HealthCheck, type HealthReport } from './health.ts';
+export {
+  createServiceClient,
+  DependencyUnavailableError,
+  type ServiceClient,
+  type ServiceRequest,
+  type ServiceResponse,
+} from './http-client.ts';
+export {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT_REPLAYED_HEADER,
+  IdempotencyKeySchema,
+  requestFingerprint,
+} from './idempotency.ts';
+export { idFromPath, isUuid, newId } from './ids.ts';
+export {
+  type AttemptFunction,
+  type AttemptRequest,
+  type Instrumentation,
+  instrumentation,
+  NOOP_INSTRUMENTATION,
+  type RetryEvent,
+  registerInstrumentation,
+} from './instrumentation.ts';
+export { createLogger, type Logger } from './logger.ts';
+export { jsonBody, MAX_BODY_BYTES } from './middleware/json-body.ts';
+export { AmountMinorSchema, CURRENCIES, type Currency, CurrencySchema, MAX_TOTAL_AMOUNT_MINOR } from './money.ts';
+export { decodeCursor, encodeCursor, type Page, pageQueryShape, pageSchema, toPage } from './pagination.ts';
+export {
+  PROBLEM,
+  PROBLEM_CONTENT_TYPE,
+  ProblemError,
+  type ProblemKind,
+  ProblemSchema,
+  problemContent,
+  problemResponse,
+} from './problem.ts';
+export { headersToForward } from './request-context.ts';
+export { type RunningService, runService } from './server.ts';
+export { createAdminApp, createServiceApp, serveOpenApiDocument } from './service-app.ts';

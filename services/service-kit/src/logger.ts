@@ -1,0 +1,41 @@
+/**
+ * @module Structured logs: pino JSON on stdout, one object per line, `service` on every line.
+ * Emails and names are PII and must never be logged; the redaction below is a safety net, not a licence.
+ */
+import { type Logger, pino } from 'pino';
+import type { LOG_FORMATS, LOG_LEVELS } from './config.ts';
+import { instrumentation } from './instrumentation.ts';
+
+export type { Logger } from 'pino';
+
+export interface LoggerOptions {
+  service: string;
+  level?: (typeof LOG_LEVELS)[number];
+  /** `pretty` renders through pino-pretty in a worker thread, for people at a terminal. */
+  format?: (typeof LOG_FORMATS)[number];
+  /** Fields merged into every line; defaults to the registered instrumentation's (trace_id, span_id). */
+  mixin?: () => Record<string, unknown>;
+}
+
+// Paths where a user's email or name could end up if someone logs a request body or a user by mistake.
+const PII_PATHS = ['email', 'name', 'body.email', 'body.name', 'user.email', 'user.name'];
+
+/**
+ * @example
+ * const logger = createLogger({ service: 'user-service', level: 'info' });
+ * logger.info({ userId }, 'user created');
+ */
+export const createLogger = ({ service, level = 'info', format = 'json', mixin }: LoggerOptions): Logger => {
+  const logMixin = mixin ?? instrumentation().logMixin;
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    redact: { paths: PII_PATHS, censor: '[redacted]' },
+    ...(logMixin ? { mixin: logMixin } : {}),
+    ...(format === 'pretty'
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } }
+      : {}),
+  });
+};

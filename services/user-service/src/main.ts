@@ -1,0 +1,32 @@
+/** @module Starts user-service: config, database (migrated), app, listen, graceful shutdown. */
+import { createAdminApp, createLogger, openDatabase, runService } from '@mesh-stack/service-kit';
+import { createApp } from './app.ts';
+import { loadUserServiceConfig, SERVICE_NAME } from './config.ts';
+import { migrations } from './migrations.ts';
+import { createUserRepository, type UserTables } from './repository.ts';
+
+const config = loadUserServiceConfig();
+const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+
+try {
+  const database = await openDatabase<UserTables>({
+    name: SERVICE_NAME,
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    migrations,
+  });
+  await runService({
+    logger,
+    publicApp: createApp({ users: createUserRepository(database.db), logger }),
+    adminApp: createAdminApp({ logger }),
+    host: config.HOST,
+    port: config.PORT,
+    adminPort: config.ADMIN_PORT,
+    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    readinessChecks: { database: database.ping },
+    close: database.close,
+  });
+} catch (error) {
+  logger.fatal({ err: error }, 'start-up failed');
+  process.exit(1);
+}
