@@ -1,4 +1,6 @@
-module mesh-stack.local/tools/kubeconform
+// kubeconform: strict JSON-schema validation of the Kubernetes manifests (k8s/test), against the schemas
+// tools/k8s-schemas/postinstall.ts writes to .tools/schemas. Built into .tools/bin by scripts/setup.ts.
+module github.com/mesh-stack/tools/kubeconform
 
 go 1.26.8
 

@@ -1,4 +1,6 @@
-module mesh-stack.local/tools/kustomize
+// kustomize: builds k8s/base and the mesh overlays for k8s/test and k8s/deploy.sh.
+// Built into .tools/bin by scripts/setup.ts.
+module github.com/mesh-stack/tools/kustomize
 
 go 1.26.8
 
