@@ -98,7 +98,8 @@ const LINKERD_DOC = 'https://linkerd.io/2-edge/reference/proxy-metrics/';
 const COLLECTOR_DOC = 'https://opentelemetry.io/docs/collector/internal-telemetry/#lists-of-internal-metrics';
 const SPANMETRICS_DOC =
   'https://github.com/open-telemetry/opentelemetry-collector-contrib/tree/main/connector/spanmetricsconnector';
-const PROMETHEUS_DOC = 'https://prometheus.io/docs/concepts/jobs_instances/#automatically-generated-labels-and-time-series';
+const PROMETHEUS_DOC =
+  'https://prometheus.io/docs/concepts/jobs_instances/#automatically-generated-labels-and-time-series';
 
 const istioRequestLabels = Object.values(ISTIO_LABEL);
 const linkerdLabels = Object.values(LINKERD_LABEL);
@@ -123,8 +124,20 @@ export const ISTIO_METRIC = {
 } as const satisfies Record<string, ExternalMetricDefinition>;
 
 export const LINKERD_METRIC = {
-  requests: { name: 'request_total', type: 'counter', labels: linkerdLabels, source: 'linkerd', reference: LINKERD_DOC },
-  responses: { name: 'response_total', type: 'counter', labels: linkerdLabels, source: 'linkerd', reference: LINKERD_DOC },
+  requests: {
+    name: 'request_total',
+    type: 'counter',
+    labels: linkerdLabels,
+    source: 'linkerd',
+    reference: LINKERD_DOC,
+  },
+  responses: {
+    name: 'response_total',
+    type: 'counter',
+    labels: linkerdLabels,
+    source: 'linkerd',
+    reference: LINKERD_DOC,
+  },
   /** Time to first byte, in milliseconds. */
   responseLatency: {
     name: 'response_latency_ms',
@@ -211,7 +224,8 @@ export const PROMETHEUS_METRIC = {
     type: 'gauge',
     labels: Object.values(ALERTS_LABEL),
     source: 'prometheus',
-    reference: 'https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/#inspecting-alerts-during-runtime',
+    reference:
+      'https://prometheus.io/docs/prometheus/latest/configuration/alerting_rules/#inspecting-alerts-during-runtime',
   },
   ruleEvaluationFailures: {
     name: 'prometheus_rule_evaluation_failures_total',
