@@ -56,6 +56,13 @@ export interface StepRequest {
   readonly body?: string;
 }
 
+/**
+ * The URL of a request on a base URL. Plain concatenation, not `new URL(path, base)`, so a base with a path prefix
+ * (an ingress serving the API under `/shop`) keeps it; k6 has no global `URL` either.
+ */
+export const requestUrl = (baseUrl: string, request: StepRequest): string =>
+  `${baseUrl.replace(/\/+$/, '')}${request.path}`;
+
 /** What a runner hands back: the status and the parsed JSON body (`undefined` when there is none or it is not JSON). */
 export interface StepResponse {
   readonly status: number;

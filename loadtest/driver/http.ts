@@ -2,7 +2,7 @@
  * @module The driver's HTTP side of the scenario: sends a {@link StepRequest} with `fetch` (undici, keep-alive
  * connections) and returns the status and parsed JSON body, or why no response arrived.
  */
-import type { StepRequest, StepResponse, Target } from '../scenario.ts';
+import { requestUrl, type StepRequest, type StepResponse, type Target } from '../scenario.ts';
 
 export type BaseUrls = Readonly<Record<Target, string>>;
 
@@ -19,9 +19,6 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-export const stepUrl = (baseUrls: BaseUrls, request: StepRequest): string =>
-  new URL(request.path, baseUrls[request.target]).toString();
-
 /**
  * `runSignal` ends the whole run (its abort is not the request's fault); `timeoutMs` bounds one request, body
  * included, so a stalled server cannot hold an iteration forever.
@@ -34,7 +31,7 @@ export const sendStep = async (
 ): Promise<SendResult> => {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(stepUrl(baseUrls, request), {
+    const response = await fetch(requestUrl(baseUrls[request.target], request), {
       method: request.method,
       headers: request.headers,
       body: request.body ?? null,

@@ -1,0 +1,44 @@
+/**
+ * The order journey under load, for k6 (v0.57 or newer runs TypeScript as is):
+ *
+ *   k6 run loadtest/orders.ts                                   # smoke: 1 iteration/s for 30 s
+ *   SCENARIO=load RATE=20 k6 run loadtest/orders.ts             # ramp to 20 iterations/s, hold 5 min
+ *   k6 run -e SCENARIO=stress -e BASE_URL=http://127.0.0.1:8080 loadtest/orders.ts
+ *
+ * Environment: SCENARIO (smoke | load | stress), RATE (peak iterations/s), THINK_TIME_SCALE (1; 0 = none),
+ * USER_SERVICE_URL and ORDER_SERVICE_URL (or one BASE_URL for both). See loadtest/README.md for reaching the
+ * services through a mesh ingress.
+ *
+ * The scenario itself (steps, data, checks) is `./scenario.ts`, shared with the project's Node load driver.
+ */
+import exec from 'k6/execution';
+import type { Options } from 'k6/options';
+import { type BaseUrls, runIteration } from './k6/iteration.ts';
+import { profileFromEnv, targetsFromEnv } from './profiles.ts';
+import { newIteration } from './scenario.ts';
+
+const profile = profileFromEnv(__ENV);
+const targets = targetsFromEnv(__ENV);
+const baseUrls: BaseUrls = { 'user-service': targets.userServiceUrl, 'order-service': targets.orderServiceUrl };
+const thinkTimeScale = __ENV.THINK_TIME_SCALE === undefined ? 1 : Number(__ENV.THINK_TIME_SCALE);
+
+export const options: Options = {
+  scenarios: profile.scenarios,
+  thresholds: profile.thresholds,
+  summaryTrendStats: ['avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max'],
+};
+
+export interface SetupData {
+  readonly runId: string;
+}
+
+/** Emails must be unique per run and k6 keeps no state between runs, so each run gets an id here. */
+export function setup(): SetupData {
+  return { runId: `k6${Date.now().toString(36)}` };
+}
+
+export default function orderJourney(data: SetupData): void {
+  // iterationInTest is unique across VUs within the scenario: with the run id it keeps every email unique.
+  const state = newIteration(data.runId, exec.scenario.iterationInTest);
+  runIteration(baseUrls, state, thinkTimeScale);
+}
