@@ -1,0 +1,53 @@
+/** @module The routes of order-service: method, path, schemas and answers. Handlers are in `app.ts`. */
+
+import { createRoute } from '@hono/zod-openapi';
+import { jsonBody, problemContent } from '@mesh-stack/service-kit';
+import { CreateOrderBody, CreateOrderHeaders, ListOrdersQuery, Order, OrderIdParams, OrderPage } from './schemas.ts';
+
+export const createOrderRoute = createRoute({
+  method: 'post',
+  path: '/orders',
+  summary: 'Place an order: check the user, store it, charge it',
+  middleware: jsonBody(),
+  request: {
+    headers: CreateOrderHeaders,
+    body: { required: true, content: { 'application/json': { schema: CreateOrderBody } } },
+  },
+  responses: {
+    201: {
+      description:
+        'The order, `paid` or `payment_failed`. A repeat with the same Idempotency-Key and body returns the first ' +
+        'response with `Idempotent-Replayed: true`.',
+      content: { 'application/json': { schema: Order } },
+    },
+    400: problemContent('The body or the Idempotency-Key is not valid.'),
+    409: problemContent('A request with this Idempotency-Key is still running.'),
+    422: problemContent('Unknown user, or the Idempotency-Key was used with a different body.'),
+    503: problemContent(
+      'user-service or payment-service is unavailable (`Retry-After`). When the payment outcome is unknown the ' +
+        'problem carries `orderId` and the same Idempotency-Key resumes the order.',
+    ),
+  },
+});
+
+export const getOrderRoute = createRoute({
+  method: 'get',
+  path: '/orders/{id}',
+  summary: 'Get an order',
+  request: { params: OrderIdParams },
+  responses: {
+    200: { description: 'The order.', content: { 'application/json': { schema: Order } } },
+    404: problemContent('No order has this id.'),
+  },
+});
+
+export const listOrdersRoute = createRoute({
+  method: 'get',
+  path: '/orders',
+  summary: 'List orders, newest first',
+  request: { query: ListOrdersQuery },
+  responses: {
+    200: { description: 'A page of orders.', content: { 'application/json': { schema: OrderPage } } },
+    400: problemContent('The query is not valid.'),
+  },
+});

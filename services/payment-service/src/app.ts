@@ -1,0 +1,109 @@
+/** @module payment-service's HTTP app, built from its dependencies; no I/O happens here until a request arrives. */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import {
+  createServiceApp,
+  IDEMPOTENT_REPLAYED_HEADER,
+  idFromPath,
+  type Logger,
+  newId,
+  PROBLEM,
+  ProblemError,
+  requestFingerprint,
+  serveOpenApiDocument,
+} from '@mesh-stack/service-kit';
+import packageJson from '../package.json' with { type: 'json' };
+import type { Faults } from './faults.ts';
+import type { IdempotentPayment, PaymentRepository } from './repository.ts';
+import { createPaymentRoute, getPaymentRoute } from './routes.ts';
+import type { Payment } from './schemas.ts';
+
+export interface PaymentAppDependencies {
+  payments: PaymentRepository;
+  faults: Faults;
+  logger: Logger;
+  /** @default the system clock */
+  now?: () => Date;
+  /** Source of the fault-injection dice, in [0, 1). @default Math.random */
+  random?: () => number;
+}
+
+/** An injected error asks the caller to come back after this many seconds. */
+const FAULT_RETRY_AFTER_SECONDS = 1;
+
+export const createApp = ({
+  payments,
+  faults,
+  logger,
+  now = () => new Date(),
+  random = Math.random,
+}: PaymentAppDependencies): OpenAPIHono => {
+  const app = createServiceApp({ logger });
+
+  /** The first payment for a key, unless the key is being reused for a different request. */
+  const replay = (existing: IdempotentPayment, fingerprint: string): Payment => {
+    if (existing.requestFingerprint !== fingerprint) {
+      throw new ProblemError(PROBLEM.idempotencyKeyReused, {
+        detail: 'Send a new Idempotency-Key for a different payment.',
+      });
+    }
+    return existing.payment;
+  };
+
+  app.openapi(createPaymentRoute, async (c) => {
+    const body = c.req.valid('json');
+    const idempotencyKey = c.req.valid('header')['idempotency-key'];
+    const fingerprint = requestFingerprint(body);
+    const replayed = { [IDEMPOTENT_REPLAYED_HEADER]: 'true' };
+
+    const existing = await payments.findByIdempotencyKey(idempotencyKey);
+    if (existing) {
+      return c.json(replay(existing, fingerprint), 200, replayed);
+    }
+
+    const fault = faults.current();
+    if (fault.addedLatencyMs > 0) {
+      await sleep(fault.addedLatencyMs);
+    }
+    if (fault.errorRate > 0 && random() < fault.errorRate) {
+      logger.warn({ orderId: body.orderId }, 'injected payment error');
+      throw new ProblemError(PROBLEM.faultInjected, {
+        detail: 'An error was injected through the admin port; nothing was charged.',
+        headers: { 'retry-after': String(FAULT_RETRY_AFTER_SECONDS) },
+      });
+    }
+
+    const declined = fault.declineRate > 0 && random() < fault.declineRate;
+    const candidate: Payment = {
+      id: newId(),
+      orderId: body.orderId,
+      amountMinor: body.amountMinor,
+      currency: body.currency,
+      status: declined ? 'declined' : 'succeeded',
+      declineReason: declined ? 'card_declined' : null,
+      createdAt: now().toISOString(),
+    };
+    const stored = await payments.createOnce(candidate, idempotencyKey, fingerprint);
+    if (!stored.created) {
+      // A concurrent request with this key was first; it is the one that charged.
+      return c.json(replay(stored, fingerprint), 200, replayed);
+    }
+    logger.info({ paymentId: candidate.id, orderId: candidate.orderId, status: candidate.status }, 'payment processed');
+    return c.json(stored.payment, 201, { location: `/payments/${candidate.id}` });
+  });
+
+  app.openapi(getPaymentRoute, async (c) => {
+    const payment = await payments.findById(idFromPath(c.req.valid('param').id));
+    if (!payment) {
+      throw new ProblemError(PROBLEM.notFound, { detail: 'No payment has this id.' });
+    }
+    return c.json(payment, 200);
+  });
+
+  serveOpenApiDocument(app, {
+    title: 'payment-service',
+    version: packageJson.version,
+    description: 'Charges orders, exactly once per Idempotency-Key.',
+  });
+  return app;
+};

@@ -1,0 +1,36 @@
+/** @module Starts payment-service: config, database (migrated), app, admin app with fault injection, listen. */
+import { createAdminApp, createLogger, openDatabase, runService } from '@mesh-stack/service-kit';
+import { createApp } from './app.ts';
+import { loadPaymentServiceConfig, SERVICE_NAME } from './config.ts';
+import { createFaults, mountFaultRoutes } from './faults.ts';
+import { migrations } from './migrations.ts';
+import { createPaymentRepository, type PaymentTables } from './repository.ts';
+
+const config = loadPaymentServiceConfig();
+const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+
+try {
+  const database = await openDatabase<PaymentTables>({
+    name: SERVICE_NAME,
+    url: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    migrations,
+  });
+  const faults = createFaults();
+  const adminApp = createAdminApp({ logger });
+  mountFaultRoutes(adminApp, faults, logger);
+  await runService({
+    logger,
+    publicApp: createApp({ payments: createPaymentRepository(database.db), faults, logger }),
+    adminApp,
+    host: config.HOST,
+    port: config.PORT,
+    adminPort: config.ADMIN_PORT,
+    shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    readinessChecks: { database: database.ping },
+    close: database.close,
+  });
+} catch (error) {
+  logger.fatal({ err: error }, 'start-up failed');
+  process.exit(1);
+}
