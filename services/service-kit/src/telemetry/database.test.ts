@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { DatabaseSync } from 'node:sqlite';
+import { after, before, describe, it } from 'node:test';
+import { context, trace } from '@opentelemetry/api';
+import { Kysely, sql } from 'kysely';
+import { labelValues, seriesOf } from '../../../../test/support/exposition.ts';
+import { type OtlpReceiver, SPAN_KIND, startOtlpReceiver } from '../../../../test/support/otlp-receiver.ts';
+import { nodeSqliteDialect } from '../database/node-sqlite-dialect.ts';
+import { ATTR, LABEL, METRIC } from './contract.ts';
+import { databaseTelemetry, summarizeQuery } from './database.ts';
+import { createServiceMetrics } from './metrics.ts';
+import { startTelemetry, type Telemetry } from './sdk.ts';
+
+interface Tables {
+  users: { id: string; email: string; name: string };
+}
+
+describe('databaseTelemetry (Kysely log hook) on real SQLite', () => {
+  let receiver: OtlpReceiver;
+  let telemetry: Telemetry;
+  let db: Kysely<Tables>;
+  const metrics = createServiceMetrics({ serviceVersion: '1.0.0', defaultMetrics: false });
+
+  before(async () => {
+    receiver = await startOtlpReceiver();
+    telemetry = startTelemetry({
+      serviceName: 'db-user',
+      serviceVersion: '1.0.0',
+      metrics,
+      tracesEndpoint: receiver.tracesUrl,
+      batch: { scheduledDelayMillis: 50 },
+      env: {},
+    });
+    db = new Kysely<Tables>({
+      dialect: nodeSqliteDialect(new DatabaseSync(':memory:')),
+      log: databaseTelemetry({ system: 'sqlite', metrics }),
+    });
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('email', 'text', (c) => c.unique())
+      .addColumn('name', 'text')
+      .execute();
+  });
+
+  after(async () => {
+    await db.destroy();
+    await telemetry.shutdown();
+    await receiver.close();
+  });
+
+  it('creates back-dated client spans under the active span, with bound parameters kept out', async () => {
+    const parent = trace.getTracer('test').startSpan('POST /users');
+    await context.with(trace.setSpan(context.active(), parent), async () => {
+      await db.insertInto('users').values({ id: 'u1', email: 'ada@example.com', name: 'Ada Lovelace' }).execute();
+      await db.selectFrom('users as u').selectAll().where('u.id', '=', 'u1').executeTakeFirst();
+      await assert.rejects(
+        db.insertInto('users').values({ id: 'u2', email: 'ada@example.com', name: 'Ada' }).execute(),
+      );
+    });
+    parent.end();
+    const { traceId, spanId } = parent.spanContext();
+    const spans = (await receiver.waitFor((all) => all.filter((s) => s.traceId === traceId).length === 4)).filter(
+      (s) => s.traceId === traceId && s.kind === SPAN_KIND.client,
+    );
+    assert.deepEqual(
+      spans.map((s) => s.name),
+      ['INSERT users', 'SELECT users', 'INSERT users'],
+    );
+    for (const span of spans) {
+      assert.equal(span.parentSpanId, spanId);
+      assert.equal(span.attributes[ATTR.dbSystemName], 'sqlite');
+      assert.equal(span.attributes[ATTR.dbCollectionName], 'users');
+      assert.ok(span.endTimeUnixNano >= span.startTimeUnixNano);
+      assert.doesNotMatch(String(span.attributes[ATTR.dbQueryText]), /ada@example\.com|Lovelace/);
+    }
+    assert.match(String(spans[0]?.attributes[ATTR.dbQueryText]), /^insert into "users" .*values \(\?, \?, \?\)$/);
+    assert.equal(spans[2]?.statusCode, 2);
+    assert.ok(spans[2]?.attributes[ATTR.errorType]);
+    for (const body of receiver.bodies) assert.ok(!body.includes('ada@example.com') && !body.includes('Lovelace'));
+  });
+
+  it('records operation duration by operation and table, with bounded label values', async () => {
+    await sql`select 1`.execute(db);
+    const series = seriesOf(await metrics.registry.metrics(), `${METRIC.dbClientOperationDuration.name}_count`);
+    assert.deepEqual([...labelValues(series, LABEL.dbOperationName)].sort(), ['CREATE TABLE', 'INSERT', 'SELECT']);
+    assert.deepEqual([...labelValues(series, LABEL.dbCollectionName)], ['users']);
+    assert.ok(series.some((s) => s.includes(`${LABEL.errorType}=`)));
+  });
+
+  it('summarizes raw SQL by its first keyword only', () => {
+    assert.deepEqual(summarizeQuery({ query: { kind: 'RawNode' }, sql: '  pragma journal_mode' }), {
+      operation: 'PRAGMA',
+      collection: undefined,
+    });
+    assert.deepEqual(summarizeQuery({ query: undefined, sql: 'VACUUM' }), {
+      operation: 'OTHER',
+      collection: undefined,
+    });
+  });
+});
