@@ -43,7 +43,14 @@ export class ComponentProcess {
     mkdirSync(dirname(logFile), { recursive: true });
     this.#log = createWriteStream(logFile, { flags: 'a' });
     this.#log.write(`\n=== ${new Date().toISOString()} ${spec.command} ${spec.args.join(' ')}\n`);
-    this.#child = spawn(spec.command, spec.args, { cwd: spec.cwd, env: spec.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Own process group: Ctrl-C in the terminal reaches only the launcher, which then stops the components in order
+    // (services first, one SIGTERM each) instead of every process getting SIGINT at once.
+    this.#child = spawn(spec.command, spec.args, {
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     for (const stream of [this.#child.stdout, this.#child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
@@ -112,6 +119,11 @@ export class ComponentProcess {
       this,
       `not ready after ${this.spec.readyTimeoutMs / 1000} s at ${this.spec.readyUrl} (${lastProblem})`,
     );
+  }
+
+  /** Last resort when the launcher itself exits without {@link stop}: no orphan keeps a port. */
+  killNow(): void {
+    if (this.#exitStatus === undefined) this.#child.kill('SIGKILL');
   }
 
   /** SIGTERM, then SIGKILL after the grace period; resolves once the process has exited and its log is flushed. */

@@ -1,0 +1,195 @@
+/**
+ * The project's collector build and config, for real: the binary validates the config, then a collector and a Jaeger
+ * (on this file's reserved port offset) take an OTLP/HTTP trace, Jaeger serves it with its parentage, and the
+ * span_metrics connector exposes RED metrics with trace_id exemplars on the Prometheus exporter.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parse } from 'yaml';
+import { TEST_PORT_OFFSETS } from '../../scripts/lib/stack/ports.ts';
+import { DEFAULT_CONFIGS, type StackHandle, startStack } from '../../scripts/lib/stack.ts';
+import { GO_TOOLS } from '../../scripts/lib/tools.ts';
+
+const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+/** Polls until `probe` returns a value (not undefined) or the time is up. */
+const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(250);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+};
+
+describe('otelcol binary', () => {
+  it('accepts the project config (otelcol validate)', () => {
+    const result = spawnSync(GO_TOOLS.otelcol, ['validate', `--config=${DEFAULT_CONFIGS.collector}`], {
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 0, result.stderr);
+  });
+
+  it('contains every component the manifest lists, and nothing the config needs is missing', () => {
+    const result = spawnSync(GO_TOOLS.otelcol, ['components'], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+    const built = parse(result.stdout) as Record<string, { name: string }[] | undefined>;
+    const names = (kind: string): string[] => (built[kind] ?? []).map((component) => component.name);
+    assert.ok(names('receivers').includes('otlp'));
+    assert.deepEqual(names('processors').sort(), ['batch', 'memory_limiter']);
+    assert.ok(['debug', 'otlp_grpc', 'prometheus'].every((name) => names('exporters').includes(name)));
+    assert.ok(names('connectors').includes('span_metrics'));
+    assert.ok(names('extensions').includes('health_check'));
+  });
+
+  it('is the build of the current manifest (setup rebuilds it when builder-config.yaml changes)', () => {
+    const manifest = parse(readFileSync(join(import.meta.dirname, 'builder-config.yaml'), 'utf8')) as {
+      dist: { version: string };
+    };
+    const result = spawnSync(GO_TOOLS.otelcol, ['--version'], { encoding: 'utf8' });
+    assert.match(result.stdout, new RegExp(`version ${manifest.dist.version.replaceAll('.', '\\.')}`));
+  });
+});
+
+describe('collector → Jaeger and span metrics, live', () => {
+  let stack: StackHandle;
+  const dir = mkdtempSync(join(tmpdir(), 'collector-test-'));
+
+  before(async () => {
+    stack = await startStack({
+      components: ['jaeger', 'otel-collector'],
+      portOffset: TEST_PORT_OFFSETS.collectorTest,
+      dataDir: join(dir, 'data'),
+      logDir: join(dir, 'logs'),
+      // Flush span metrics every second instead of every 15 s, so the test does not wait.
+      env: { 'otel-collector': { OTELCOL_SPANMETRICS_FLUSH_INTERVAL: '1s' } },
+    });
+  });
+
+  after(async () => {
+    await stack?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const serviceName = `collector-test-${hex(4)}`;
+  const traceId = hex(16);
+  const serverSpanId = hex(8);
+  const clientSpanId = hex(8);
+
+  it('accepts an OTLP/HTTP trace from a service', async () => {
+    const now = BigInt(Date.now()) * 1_000_000n;
+    const attribute = (key: string, value: string | number) => ({
+      key,
+      value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value },
+    });
+    const body = {
+      resourceSpans: [
+        {
+          resource: { attributes: [attribute('service.name', serviceName)] },
+          scopeSpans: [
+            {
+              scope: { name: 'collector.test' },
+              spans: [
+                {
+                  traceId,
+                  spanId: serverSpanId,
+                  name: 'GET /orders/:id',
+                  kind: 2, // SERVER
+                  startTimeUnixNano: String(now),
+                  endTimeUnixNano: String(now + 42_000_000n),
+                  attributes: [
+                    attribute('http.request.method', 'GET'),
+                    attribute('http.route', '/orders/:id'),
+                    attribute('http.response.status_code', 200),
+                  ],
+                },
+                {
+                  traceId,
+                  spanId: clientSpanId,
+                  parentSpanId: serverSpanId,
+                  name: 'GET',
+                  kind: 3, // CLIENT
+                  startTimeUnixNano: String(now + 1_000_000n),
+                  endTimeUnixNano: String(now + 30_000_000n),
+                  attributes: [attribute('http.request.method', 'GET'), attribute('http.response.status_code', 200)],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const response = await fetch(`${stack.urls.otlpHttp}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    assert.equal(response.status, 200, await response.text());
+  });
+
+  it('forwards the trace to Jaeger, parentage intact', async () => {
+    interface JaegerSpan {
+      spanID: string;
+      operationName: string;
+      references: { refType: string; spanID: string }[];
+    }
+    const trace = await eventually('the trace in Jaeger', async () => {
+      const response = await fetch(`${stack.urls.jaegerApi}/api/traces/${traceId}`);
+      if (!response.ok) return undefined;
+      const json = (await response.json()) as { data: { spans: JaegerSpan[] }[] };
+      const spans = json.data[0]?.spans ?? [];
+      return spans.length === 2 ? spans : undefined;
+    });
+    const client = trace.find((span) => span.spanID === clientSpanId);
+    assert.equal(trace.find((span) => span.spanID === serverSpanId)?.operationName, 'GET /orders/:id');
+    assert.deepEqual(
+      client?.references.map(({ refType, spanID }) => ({ refType, spanID })),
+      [{ refType: 'CHILD_OF', spanID: serverSpanId }],
+    );
+    const services = (await (await fetch(`${stack.urls.jaegerApi}/api/services`)).json()) as { data: string[] };
+    assert.ok(services.data.includes(serviceName));
+  });
+
+  it('derives span metrics with a trace_id exemplar for Prometheus', async () => {
+    const metrics = await eventually('span metrics of the test service', async () => {
+      const response = await fetch(stack.urls.spanMetrics, { headers: { accept: 'application/openmetrics-text' } });
+      const text = await response.text();
+      return text.includes(`service_name="${serviceName}"`) ? text : undefined;
+    });
+    const ours = metrics.split('\n').filter((line) => line.includes(`service_name="${serviceName}"`));
+    const serverCalls = ours.find(
+      (line) => line.startsWith('traces_span_metrics_calls_total{') && line.includes('span_name="GET /orders/:id"'),
+    );
+    assert.ok(serverCalls, `no calls counter for the server span in:\n${ours.join('\n')}`);
+    assert.match(serverCalls, /span_kind="SPAN_KIND_SERVER"/);
+    assert.match(serverCalls, /http_route="\/orders\/:id"/);
+    assert.match(serverCalls, /status_code="STATUS_CODE_UNSET"/);
+    assert.ok(
+      ours.some(
+        (line) =>
+          line.startsWith('traces_span_metrics_duration_seconds_bucket{') && line.includes(`trace_id="${traceId}"`),
+      ),
+      `no duration bucket carries the exemplar trace_id ${traceId}`,
+    );
+  });
+
+  it("exposes the collector's and Jaeger's own metrics for Prometheus", async () => {
+    const collector = await (await fetch(stack.urls.collectorMetrics)).text();
+    assert.match(collector, /^otelcol_receiver_accepted_spans_total\{.*receiver="otlp".*\} [1-9]/m);
+    assert.match(collector, /^otelcol_exporter_sent_spans_total\{.*exporter="otlp_grpc\/jaeger".*\} [1-9]/m);
+    const jaeger = await (await fetch(stack.urls.jaegerMetrics)).text();
+    assert.match(jaeger, /^otelcol_receiver_accepted_spans_total\{/m);
+  });
+
+  it('answers its health check', async () => {
+    const response = await fetch(stack.urls.collectorHealth);
+    assert.equal(response.status, 200);
+  });
+});
