@@ -285,6 +285,68 @@ export const spanName = {
     collection ? `${operation} ${collection}` : operation,
 } as const;
 
+export type SpanKindName = 'SERVER' | 'CLIENT' | 'INTERNAL';
+
+export interface SpanDefinition {
+  /** The name pattern, e.g. `METHOD /route/template`. */
+  readonly name: string;
+  readonly kind: SpanKindName;
+  readonly help: string;
+  /** Attributes always set when they apply. */
+  readonly attributes: readonly string[];
+  /** Attributes set only in some cases (errors, retries, business steps). */
+  readonly conditionalAttributes: readonly string[];
+  readonly events: readonly string[];
+}
+
+/** Every span the services create (docs/telemetry.md is generated from this). */
+export const SPANS = {
+  httpServer: {
+    name: 'METHOD /route/template',
+    kind: 'SERVER',
+    help: 'One per request, named after the matched route (`_unmatched` when none); 5xx marks it as an error.',
+    attributes: [ATTR.httpRequestMethod, ATTR.httpRoute, ATTR.httpResponseStatusCode, ATTR.urlPath, ATTR.urlScheme],
+    conditionalAttributes: [
+      ATTR.errorType,
+      ATTR.userId,
+      ATTR.orderId,
+      ATTR.orderTotalMinor,
+      ATTR.orderCurrency,
+      ATTR.orderItemCount,
+      ATTR.orderStatus,
+      ATTR.paymentId,
+      ATTR.paymentOutcome,
+      ATTR.paymentFaultInjected,
+      ATTR.idempotentReplay,
+    ],
+    events: Object.values(SPAN_EVENT),
+  },
+  httpClient: {
+    name: 'METHOD /route/template',
+    kind: 'CLIENT',
+    help: 'One per outgoing attempt, so retries are separate spans; any 4xx/5xx or network error marks it as an error.',
+    attributes: [
+      ATTR.httpRequestMethod,
+      ATTR.httpRoute,
+      ATTR.serverAddress,
+      ATTR.serverPort,
+      ATTR.urlFull,
+      ATTR.peerService,
+      ATTR.httpResponseStatusCode,
+    ],
+    conditionalAttributes: [ATTR.httpRequestResendCount, ATTR.errorType],
+    events: [],
+  },
+  database: {
+    name: 'OPERATION table',
+    kind: 'CLIENT',
+    help: 'One per query, back-dated by its measured duration; only parameterised SQL is recorded, never values.',
+    attributes: [ATTR.dbSystemName, ATTR.dbOperationName, ATTR.dbQueryText],
+    conditionalAttributes: [ATTR.dbCollectionName, ATTR.errorType],
+    events: [],
+  },
+} as const satisfies Record<string, SpanDefinition>;
+
 /** Log fields that join a log line to its trace. */
 export const LOG_FIELD = {
   traceId: 'trace_id',

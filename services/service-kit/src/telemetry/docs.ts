@@ -1,0 +1,131 @@
+/**
+ * @module Renders docs/telemetry.md from the contract. `npm run generate:telemetry-docs` writes it; a test fails
+ * when the committed file differs from what this renders.
+ */
+import {
+  ALL_METRICS,
+  EXEMPLAR_TRACE_ID_LABEL,
+  FORWARDED_TRACE_HEADERS,
+  KNOWN_CURRENCIES,
+  KNOWN_HTTP_METHODS,
+  LABEL,
+  LABEL_VALUE,
+  LOG_FIELD,
+  type MetricDefinition,
+  RETRY_REASONS,
+  RUNTIME_METRIC,
+  SPAN_EVENT,
+  SPANS,
+  type SpanDefinition,
+} from './contract.ts';
+
+export const TELEMETRY_DOCS_PATH = 'docs/telemetry.md';
+
+const code = (value: string | number): string => `\`${value}\``;
+const list = (values: readonly (string | number)[]): string =>
+  values.length === 0 ? '—' : values.map(code).join(', ');
+
+/** The sample names Prometheus stores for a metric (histograms have three). */
+const sampleNames = (metric: MetricDefinition): string =>
+  metric.type === 'histogram'
+    ? ['_bucket', '_sum', '_count'].map((suffix) => code(`${metric.name}${suffix}`)).join('<br>')
+    : code(metric.name);
+
+const metricRow = (metric: MetricDefinition): string =>
+  `| ${sampleNames(metric)} | ${metric.type} | ${metric.unit ? code(metric.unit) : '—'} | ${list(metric.labels)} | ${metric.help}${
+    metric.buckets ? `<br>Buckets: ${metric.buckets.join(', ')}` : ''
+  } |`;
+
+const spanSection = (key: string, span: SpanDefinition): string[] => [
+  `### ${key}: ${code(span.name)} (${span.kind})`,
+  '',
+  span.help,
+  '',
+  `- Attributes: ${list(span.attributes)}`,
+  `- When they apply: ${list(span.conditionalAttributes)}`,
+  ...(span.events.length > 0 ? [`- Events: ${list(span.events)}`] : []),
+  '',
+];
+
+export const renderTelemetryDocs = (): string =>
+  [
+    '# Telemetry reference',
+    '',
+    '<!-- Generated from services/service-kit/src/telemetry/contract.ts by `npm run generate:telemetry-docs`. Do not edit. -->',
+    '',
+    'Every metric, span and log field the services emit. Names live in `@mesh-stack/service-kit/contract`; the',
+    'implementation is `@mesh-stack/service-kit/telemetry`. Service identity (`job`, `namespace`, `pod`) comes from',
+    'Prometheus target labels and the OpenTelemetry resource (`service.name`, `service.version`, `service.instance.id`),',
+    'never from metric labels.',
+    '',
+    '## Configuration',
+    '',
+    'Standard OpenTelemetry variables, read once at start-up:',
+    '',
+    '| Variable | Default | Meaning |',
+    '|---|---|---|',
+    "| `OTEL_SERVICE_NAME` | the service's name | `service.name` |",
+    '| `OTEL_RESOURCE_ATTRIBUTES` | — | extra resource attributes, e.g. `k8s.pod.name=…,service.instance.id=…` |',
+    '| `OTEL_EXPORTER_OTLP_ENDPOINT` | `http://localhost:4318` | OTLP/HTTP (protobuf) base URL; `/v1/traces` is appended |',
+    '| `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | — | full traces URL, wins over the base URL |',
+    '| `OTEL_EXPORTER_OTLP_HEADERS`, `_TIMEOUT`, `_COMPRESSION` | —, 10000, none | read by the exporter |',
+    '| `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on` / 1 | also `always_on`, `always_off`, `traceidratio`, `parentbased_traceidratio`, `parentbased_always_off` |',
+    '| `OTEL_TRACES_EXPORTER` | `otlp` | `none` stops exporting (propagation continues) |',
+    '| `OTEL_SDK_DISABLED` | `false` | `true` turns tracing off (metrics and logs stay) |',
+    '| `OTEL_BSP_MAX_QUEUE_SIZE`, `_MAX_EXPORT_BATCH_SIZE`, `_SCHEDULE_DELAY`, `_EXPORT_TIMEOUT` | 2048, 512, 5000, 30000 | batch span processor |',
+    "| `OTEL_LOG_LEVEL` | `warn` | the SDK's own diagnostics (stderr) |",
+    '',
+    '## Metrics',
+    '',
+    `Served on the admin port at \`/metrics\`: OpenMetrics 1.0 when the scrape's \`Accept\` asks for it (Prometheus does by`,
+    'default), the classic text format 0.0.4 otherwise. Histograms of request, attempt and query duration carry a',
+    `${code(EXEMPLAR_TRACE_ID_LABEL)} exemplar (OpenMetrics only) for sampled requests.`,
+    '',
+    '| Metric | Type | Unit | Labels | Meaning |',
+    '|---|---|---|---|---|',
+    ...ALL_METRICS.map(metricRow),
+    '',
+    '### Bounded label values',
+    '',
+    `- ${code(LABEL.httpRequestMethod)}: ${list(KNOWN_HTTP_METHODS)}, anything else ${code(LABEL_VALUE.otherMethod)}.`,
+    `- ${code(LABEL.httpRoute)}: the matched route template; no matching route ${code(LABEL_VALUE.unmatchedRoute)}.`,
+    `- ${code(LABEL.httpResponseStatusCode)}: the status the service answered; ${code(LABEL_VALUE.noStatusCode)} on a client attempt that got no response.`,
+    `- ${code(LABEL.retryReason)}: ${list(RETRY_REASONS)}.`,
+    `- ${code(LABEL.currency)}: ${list(KNOWN_CURRENCIES)}, anything else ${code(LABEL_VALUE.other)}.`,
+    `- ${code(LABEL.errorType)}: on \`otel_sdk_*\` ${list(['queue_full', 'export_failed'])}; on client attempts the status code, \`timeout\` or the socket error code; on queries the driver's error code.`,
+    `- ${code(LABEL.dbCollectionName)}: a table name from the query tree (plain identifiers only).`,
+    '',
+    '### Node.js runtime (prom-client `collectDefaultMetrics`)',
+    '',
+    "The ones dashboards and alerts use (all of prom-client's defaults are exposed):",
+    '',
+    list(Object.values(RUNTIME_METRIC)),
+    '',
+    'prom-client names three gauges `nodejs_active_{handles,requests,resources}_total`; `promtool check metrics`',
+    'reports their suffix, and that is the only finding it has on this exposition.',
+    '',
+    '## Spans',
+    '',
+    'Exported over OTLP/HTTP (protobuf) through a batch span processor; resource attributes `service.name`,',
+    '`service.version`, `service.instance.id`.',
+    '',
+    ...Object.entries(SPANS).flatMap(([key, span]) => spanSection(key, span)),
+    '### Span events (business steps, on the server span)',
+    '',
+    ...Object.values(SPAN_EVENT).map((event) => `- ${code(event)}`),
+    '',
+    '## Propagation',
+    '',
+    '- Accepted: W3C `traceparent`/`tracestate`, `baggage`, B3 single (`b3`) and multi-header (`x-b3-*`); W3C wins when both arrive.',
+    "- Sent on every attempt: W3C `traceparent`/`tracestate`/`baggage` and B3 multi-header for the attempt's client span, and the incoming `x-request-id`.",
+    `- Headers forwarded for Istio/Envoy: ${list(FORWARDED_TRACE_HEADERS)}.`,
+    '',
+    '## Logs',
+    '',
+    'pino JSON lines on stdout. Inside a request every line carries:',
+    '',
+    ...Object.values(LOG_FIELD).map((field) => `- ${code(field)}`),
+    '',
+    'Emails and names (PII) appear in no span, metric or log line; SQL is recorded with placeholders only.',
+    '',
+  ].join('\n');
