@@ -86,6 +86,9 @@ export const COLLECTOR_LABEL = {
   transport: 'transport',
 } as const;
 
+/** Labels of Prometheus's own metrics used by the dashboards. */
+export const PROMETHEUS_LABEL = { ruleGroup: 'rule_group' } as const;
+
 /** Labels Prometheus attaches to its synthetic `ALERTS` series. */
 export const ALERTS_LABEL = {
   alertname: 'alertname',
@@ -230,7 +233,7 @@ export const PROMETHEUS_METRIC = {
   ruleEvaluationFailures: {
     name: 'prometheus_rule_evaluation_failures_total',
     type: 'counter',
-    labels: ['rule_group'],
+    labels: [PROMETHEUS_LABEL.ruleGroup],
     source: 'prometheus',
     reference: 'https://prometheus.io/docs/prometheus/latest/configuration/recording_rules/',
   },

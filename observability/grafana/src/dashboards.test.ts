@@ -1,0 +1,152 @@
+/**
+ * @module The generated dashboards: committed JSON matches the TypeScript sources, every dashboard follows
+ * the linting conventions and the contract check, and the checks catch what they claim to catch.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { METRIC } from '@mesh-stack/service-kit/contract';
+import { RULE_FILES } from '../../prometheus/src/render.ts';
+import { stackCatalog } from '../../prometheus/src/stack-catalog.ts';
+import {
+  DASHBOARDS,
+  DASHBOARDS_DIR,
+  type DashboardJson,
+  listDashboardQueries,
+  MESH_ONLY_MARK,
+  renderDashboards,
+  serializeDashboard,
+} from './index.ts';
+import { buildDashboard } from './lib/spec.ts';
+import { lintDashboard } from './lint.ts';
+
+const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+const catalog = stackCatalog(RULE_FILES);
+const committed = (file: string): DashboardJson =>
+  JSON.parse(readFileSync(join(REPO_ROOT, DASHBOARDS_DIR, file), 'utf8'));
+
+/** A deep copy of the service dashboard to break on purpose. */
+const serviceModel = (): DashboardJson & { panels: Record<string, unknown>[] } =>
+  JSON.parse(serializeDashboard(buildDashboard(DASHBOARDS['service-detail'] ?? assert.fail('no service dashboard'))));
+const firstPanel = (model: {
+  panels: Record<string, unknown>[];
+}): Record<string, unknown> & { targets: Record<string, unknown>[] } =>
+  model.panels.find((panel) => panel.type === 'timeseries') as never;
+
+describe('generated dashboards', () => {
+  it('match the committed JSON exactly (run `npm run generate` after changing the sources)', () => {
+    const rendered = renderDashboards();
+    const onDisk = readdirSync(join(REPO_ROOT, DASHBOARDS_DIR)).filter((file) => file.endsWith('.json'));
+    assert.deepEqual(onDisk.sort(), [...rendered.keys()].map((path) => path.split('/').at(-1)).sort());
+    for (const [path, content] of rendered) {
+      assert.equal(readFileSync(join(REPO_ROOT, path), 'utf8'), content, `${path} has drifted from its source`);
+    }
+  });
+
+  it('follow the dashboard-linter conventions and name only metrics and labels the stack emits', () => {
+    for (const file of readdirSync(join(REPO_ROOT, DASHBOARDS_DIR)).filter((name) => name.endsWith('.json'))) {
+      assert.deepEqual(lintDashboard(committed(file), catalog), [], `${file} breaks the conventions`);
+    }
+  });
+
+  it('have unique, fixed uids', () => {
+    const uids = listDashboardQueries().map((dashboard) => dashboard.uid);
+    assert.equal(new Set(uids).size, uids.length);
+  });
+
+  it('list every panel with its queries and mark exactly the sidecar panels as mesh-only', () => {
+    const dashboards = listDashboardQueries();
+    assert.equal(dashboards.length, Object.keys(DASHBOARDS).length);
+    for (const dashboard of dashboards) {
+      assert.ok(dashboard.panels.length > 0, `${dashboard.uid} has no panels`);
+      for (const panel of dashboard.panels) {
+        assert.ok(panel.targets.length > 0 && panel.targets.every((target) => target.expr.length > 0), panel.title);
+        assert.equal(panel.meshOnly, dashboard.uid === 'mesh-stack-mesh', `${dashboard.uid} / ${panel.title}`);
+      }
+      assert.ok(dashboard.variables.some((variable) => variable.name === 'datasource'));
+    }
+  });
+});
+
+describe('the dashboard checks', () => {
+  it('report a panel without a unit or a description', () => {
+    const model = serviceModel();
+    const panel = firstPanel(model);
+    panel.description = '';
+    panel.fieldConfig = { defaults: {}, overrides: [] };
+    const problems = lintDashboard(model, catalog);
+    assert.ok(
+      problems.some((problem) => problem.endsWith('has no description')),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((problem) => problem.endsWith('has no unit')),
+      problems.join('\n'),
+    );
+  });
+
+  it('report a panel querying a metric nobody emits', () => {
+    const model = serviceModel();
+    const target = firstPanel(model).targets[0] ?? assert.fail('no target');
+    target.expr = 'sum(rate(http_requests_total{job=~"$job",instance=~"$instance"}[$__rate_interval]))';
+    assert.ok(
+      lintDashboard(model, catalog).some((problem) => problem.includes('metric nobody emits: http_requests_total')),
+    );
+  });
+
+  it('report a label the metric does not have', () => {
+    const model = serviceModel();
+    const target = firstPanel(model).targets[0] ?? assert.fail('no target');
+    target.expr = `sum by (path) (rate(${METRIC.httpServerRequestDuration.name}_count{job=~"$job",instance=~"$instance"}[$__rate_interval]))`;
+    assert.ok(lintDashboard(model, catalog).some((problem) => problem.includes('grouping label path')));
+  });
+
+  it('report a fixed rate window, a bare counter, a missing job matcher and a query that does not parse', () => {
+    const model = serviceModel();
+    const panel = firstPanel(model);
+    const counter = `${METRIC.httpServerRequestDuration.name}_count`;
+    panel.targets = [
+      {
+        refId: 'A',
+        datasource: { uid: '${datasource}' },
+        expr: `sum(rate(${counter}{job=~"$job",instance=~"$instance"}[5m]))`,
+      },
+      { refId: 'B', datasource: { uid: '${datasource}' }, expr: `sum(${counter}{job=~"$job",instance=~"$instance"})` },
+      {
+        refId: 'C',
+        datasource: { uid: '${datasource}' },
+        expr: `sum(rate(${counter}{instance=~"$instance"}[$__rate_interval]))`,
+      },
+      { refId: 'D', datasource: { uid: '${datasource}' }, expr: `sum(rate(${counter}[$__rate_interval])` },
+    ];
+    const problems = lintDashboard(model, catalog).join('\n');
+    assert.match(problems, /target A: rate\(.*\) uses \[5m\], not \[\$__rate_interval\]/);
+    assert.match(problems, /target B: counter .* is used outside rate/);
+    assert.match(problems, /target C: .* is not filtered by \$job/);
+    assert.match(problems, /target D: does not parse/);
+  });
+
+  it('report a panel or target on a fixed datasource, an editable dashboard and a second datasource variable', () => {
+    const model = serviceModel() as ReturnType<typeof serviceModel> & {
+      editable: boolean;
+      templating: { list: unknown[] };
+    };
+    const panel = firstPanel(model);
+    panel.datasource = { type: 'prometheus', uid: 'some-fixed-uid' };
+    (panel.targets[0] ?? assert.fail('no target')).datasource = { type: 'prometheus', uid: 'some-fixed-uid' };
+    model.editable = true;
+    model.templating.list.push({ type: 'datasource', name: 'other', query: 'prometheus' });
+    const problems = lintDashboard(model, catalog).join('\n');
+    assert.match(problems, /panel \d+ "[^"]+" does not use \$datasource/);
+    assert.match(problems, /target A does not use \$datasource/);
+    assert.match(problems, /read-only/);
+    assert.match(problems, /exactly one datasource variable/);
+  });
+
+  it('recognise mesh-only panels by their description mark', () => {
+    const mesh = listDashboardQueries().find((dashboard) => dashboard.uid === 'mesh-stack-mesh');
+    assert.ok(mesh?.panels.every((panel) => panel.meshOnly));
+    assert.ok(MESH_ONLY_MARK.startsWith('['));
+  });
+});

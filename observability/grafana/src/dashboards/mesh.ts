@@ -1,0 +1,215 @@
+/**
+ * @module What the sidecars see: Istio's standard metrics and Linkerd's proxy metrics by source and
+ * destination workload. Every panel here needs a mesh and is marked mesh-only; locally they stay empty.
+ *
+ * Istio reports each request twice: `reporter="destination"` (server proxy, sees every inbound request and
+ * the real mTLS state) and `reporter="source"` (client proxy, the only one that sees client-side Envoy
+ * failures such as UO and UH). Each panel picks the side that answers its question.
+ */
+import {
+  ISTIO_LABEL,
+  ISTIO_METRIC,
+  ISTIO_VALUE,
+  LINKERD_LABEL,
+  LINKERD_METRIC,
+  LINKERD_VALUE,
+  PROMETHEUS_METRIC,
+} from '../../../prometheus/src/external-metrics.ts';
+import { eq, type Matcher, ne, nre, quantile, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
+import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
+import { type DashboardSpec, type PanelSpec, queryVariable } from '../lib/spec.ts';
+
+const istio = ISTIO_METRIC.requests.name;
+const destinationSide = [
+  eq(ISTIO_LABEL.reporter, ISTIO_VALUE.reporterDestination),
+  re(ISTIO_LABEL.destinationWorkloadNamespace, '$namespace'),
+];
+const sourceSide = [
+  eq(ISTIO_LABEL.reporter, ISTIO_VALUE.reporterSource),
+  re(ISTIO_LABEL.destinationWorkloadNamespace, '$namespace'),
+];
+const byDestination = [ISTIO_LABEL.destinationWorkload];
+const byEdge = [ISTIO_LABEL.sourceWorkload, ISTIO_LABEL.destinationWorkload];
+const destinationLegend = `{{${ISTIO_LABEL.destinationWorkload}}}`;
+const edgeLegend = `{{${ISTIO_LABEL.sourceWorkload}}} → {{${ISTIO_LABEL.destinationWorkload}}}`;
+
+const istioShare = (part: readonly Matcher[]): string =>
+  `${sumBy(byDestination, rate(sel(istio, ...destinationSide, ...part)))} / ${sumBy(byDestination, rate(sel(istio, ...destinationSide)))}`;
+
+const inbound = [eq(LINKERD_LABEL.direction, LINKERD_VALUE.inbound), re(TARGET_LABEL.namespace, '$namespace')];
+const byDeployment = [LINKERD_LABEL.deployment];
+const deploymentLegend = `{{${LINKERD_LABEL.deployment}}}`;
+
+const meshPanel = (panel: Omit<PanelSpec, 'meshOnly'>): PanelSpec => ({ ...panel, meshOnly: true });
+
+export const meshDashboard: DashboardSpec = {
+  uid: 'mesh-stack-mesh',
+  title: 'Mesh stack / Service mesh',
+  description:
+    'Istio and Linkerd sidecar telemetry by source and destination workload: traffic, success, latency, mTLS, Envoy response flags.',
+  tags: ['mesh', 'istio', 'linkerd'],
+  variables: [
+    queryVariable('namespace', {
+      label: 'Namespace',
+      // A target label in Kubernetes, so the variable works with either mesh.
+      query: `label_values(${PROMETHEUS_METRIC.up.name}, ${TARGET_LABEL.namespace})`,
+      multi: true,
+    }),
+  ],
+  rows: [
+    {
+      title: 'Istio',
+      panels: [
+        meshPanel({
+          kind: 'timeseries',
+          title: 'Istio requests by edge',
+          description: 'Requests per second per source → destination workload, as reported by the destination proxy.',
+          unit: 'reqps',
+          queries: [{ expr: sumBy(byEdge, rate(sel(istio, ...destinationSide))), legend: edgeLegend }],
+          width: 8,
+        }),
+        meshPanel({
+          kind: 'timeseries',
+          title: 'Istio success ratio by destination',
+          description: 'Share of requests to each workload not answered with a 5xx (destination proxy).',
+          unit: 'percentunit',
+          queries: [{ expr: istioShare([nre(ISTIO_LABEL.responseCode, '5..')]), legend: destinationLegend }],
+          width: 8,
+          min: 0,
+          max: 1,
+        }),
+        meshPanel({
+          kind: 'timeseries',
+          title: 'Istio latency p95 by destination',
+          description:
+            'p95 request duration seen by the destination proxy; Istio measures milliseconds, shown here in seconds.',
+          unit: 's',
+          queries: [
+            {
+              expr: `${quantile(0.95, ISTIO_METRIC.requestDuration.name, destinationSide, byDestination)} / 1000`,
+              legend: destinationLegend,
+            },
+          ],
+          width: 8,
+        }),
+        meshPanel({
+          kind: 'timeseries',
+          title: 'mTLS share by destination',
+          description:
+            'Share of inbound requests that arrived over mutual TLS (connection_security_policy, destination proxy). Below 1 means plaintext callers.',
+          unit: 'percentunit',
+          queries: [
+            {
+              expr: istioShare([eq(ISTIO_LABEL.connectionSecurityPolicy, ISTIO_VALUE.mutualTls)]),
+              legend: destinationLegend,
+            },
+          ],
+          width: 8,
+          min: 0,
+          max: 1,
+        }),
+        meshPanel({
+          kind: 'timeseries',
+          title: 'Envoy response flags by edge',
+          description:
+            'Flagged responses per second seen by the client proxy: UO circuit-breaker overflow, UH no healthy upstream, UT timeout, URX retry limit, FI/DI injected faults.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: sumBy(
+                [...byEdge, ISTIO_LABEL.responseFlags],
+                rate(sel(istio, ...sourceSide, ne(ISTIO_LABEL.responseFlags, ISTIO_VALUE.noResponseFlags))),
+              ),
+              legend: `${edgeLegend} {{${ISTIO_LABEL.responseFlags}}}`,
+            },
+          ],
+          width: 16,
+        }),
+      ],
+    },
+    {
+      title: 'Linkerd',
+      panels: [
+        meshPanel({
+          kind: 'timeseries',
+          title: 'Linkerd inbound requests',
+          description: 'Inbound requests per second per deployment, as counted by its Linkerd proxy.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: sumBy(byDeployment, rate(sel(LINKERD_METRIC.requests.name, ...inbound))),
+              legend: deploymentLegend,
+            },
+          ],
+          width: 8,
+        }),
+        meshPanel({
+          kind: 'timeseries',
+          title: 'Linkerd success ratio',
+          description: 'Share of inbound responses the proxy classified as success, per deployment.',
+          unit: 'percentunit',
+          queries: [
+            {
+              expr: `${sumBy(byDeployment, rate(sel(LINKERD_METRIC.responses.name, ...inbound, eq(LINKERD_LABEL.classification, LINKERD_VALUE.success))))} / ${sumBy(byDeployment, rate(sel(LINKERD_METRIC.responses.name, ...inbound)))}`,
+              legend: deploymentLegend,
+            },
+          ],
+          width: 8,
+          min: 0,
+          max: 1,
+        }),
+        meshPanel({
+          kind: 'timeseries',
+          title: 'Linkerd latency p95',
+          description:
+            'p95 time to first byte of inbound responses per deployment; Linkerd measures milliseconds, shown in seconds.',
+          unit: 's',
+          queries: [
+            {
+              expr: `${quantile(0.95, LINKERD_METRIC.responseLatency.name, inbound, byDeployment)} / 1000`,
+              legend: deploymentLegend,
+            },
+          ],
+          width: 8,
+        }),
+        meshPanel({
+          kind: 'timeseries',
+          title: 'Linkerd mTLS share',
+          description: 'Share of inbound requests the proxy received over mTLS (tls="true"), per deployment.',
+          unit: 'percentunit',
+          queries: [
+            {
+              expr: `${sumBy(byDeployment, rate(sel(LINKERD_METRIC.requests.name, ...inbound, eq(LINKERD_LABEL.tls, LINKERD_VALUE.tlsOn))))} / ${sumBy(byDeployment, rate(sel(LINKERD_METRIC.requests.name, ...inbound)))}`,
+              legend: deploymentLegend,
+            },
+          ],
+          width: 12,
+          min: 0,
+          max: 1,
+        }),
+        meshPanel({
+          kind: 'timeseries',
+          title: 'Linkerd outbound edges',
+          description: 'Outbound requests per second from each deployment to each destination deployment.',
+          unit: 'reqps',
+          queries: [
+            {
+              expr: sumBy(
+                [LINKERD_LABEL.deployment, LINKERD_LABEL.dstDeployment],
+                rate(
+                  sel(
+                    LINKERD_METRIC.requests.name,
+                    eq(LINKERD_LABEL.direction, LINKERD_VALUE.outbound),
+                    re(TARGET_LABEL.namespace, '$namespace'),
+                  ),
+                ),
+              ),
+              legend: `{{${LINKERD_LABEL.deployment}}} → {{${LINKERD_LABEL.dstDeployment}}}`,
+            },
+          ],
+          width: 12,
+        }),
+      ],
+    },
+  ],
+};

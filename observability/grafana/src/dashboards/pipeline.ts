@@ -1,0 +1,219 @@
+/**
+ * @module Is the telemetry itself healthy? Span export from the services' SDKs, the collector's receivers,
+ * exporters and queues, span metrics, and Prometheus's own scrapes and rule evaluations.
+ */
+import { LABEL, METRIC } from '@mesh-stack/service-kit/contract';
+import { SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
+import {
+  COLLECTOR_LABEL,
+  COLLECTOR_METRIC,
+  PROMETHEUS_LABEL,
+  PROMETHEUS_METRIC,
+  SPANMETRICS_LABEL,
+  SPANMETRICS_METRIC,
+} from '../../../prometheus/src/external-metrics.ts';
+import { eq, ne, oneOf, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
+import { SCRAPE_JOB } from '../../../prometheus/src/scrape/jobs.ts';
+import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
+import type { DashboardSpec } from '../lib/spec.ts';
+
+const byJob = [TARGET_LABEL.job];
+const jobLegend = `{{${TARGET_LABEL.job}}}`;
+const services = re(TARGET_LABEL.job, oneOf(SERVICE_NAMES));
+const collector = eq(TARGET_LABEL.job, SCRAPE_JOB.collector);
+const byExporter = [COLLECTOR_LABEL.exporter];
+const exporterLegend = `{{${COLLECTOR_LABEL.exporter}}}`;
+const failed = ne(LABEL.errorType, '');
+
+export const pipelineDashboard: DashboardSpec = {
+  uid: 'mesh-stack-telemetry-pipeline',
+  title: 'Mesh stack / Telemetry pipeline',
+  description:
+    'Health of the telemetry itself: span export from the services, the OpenTelemetry Collector, span metrics and Prometheus scrapes.',
+  tags: ['telemetry'],
+  variables: [],
+  rows: [
+    {
+      title: 'Span export from the services (OpenTelemetry SDK)',
+      panels: [
+        {
+          kind: 'timeseries',
+          title: 'Spans processed',
+          description: "Spans ended per second that reached each service's batch span processor.",
+          unit: 'ops',
+          queries: [{ expr: sumBy(byJob, rate(sel(METRIC.spansProcessed.name, services))), legend: jobLegend }],
+          width: 8,
+        },
+        {
+          kind: 'timeseries',
+          title: 'Spans dropped or failed to export',
+          description:
+            'Spans lost per second in each service: dropped on a full batch queue, or in an export the collector did not accept. 0 while none are lost.',
+          unit: 'ops',
+          queries: [
+            {
+              expr: `${sumBy([...byJob, LABEL.errorType], rate(sel(METRIC.spansProcessed.name, services, failed)))} or ${sumBy(byJob, rate(sel(METRIC.spansProcessed.name, services)))} * 0`,
+              legend: `dropped ${jobLegend} {{${LABEL.errorType}}}`,
+            },
+            {
+              expr: `${sumBy([...byJob, LABEL.errorType], rate(sel(METRIC.spansExported.name, services, failed)))} or ${sumBy(byJob, rate(sel(METRIC.spansExported.name, services)))} * 0`,
+              legend: `export failed ${jobLegend} {{${LABEL.errorType}}}`,
+            },
+          ],
+          width: 8,
+        },
+        {
+          kind: 'timeseries',
+          title: 'Batch queue size',
+          description:
+            "Spans waiting in each service's batch span processor queue; a queue stuck near its limit drops spans.",
+          unit: 'short',
+          queries: [
+            { expr: `max by (${TARGET_LABEL.job}) (${sel(METRIC.spanQueueSize.name, services)})`, legend: jobLegend },
+          ],
+          width: 8,
+        },
+      ],
+    },
+    {
+      title: 'OpenTelemetry Collector',
+      panels: [
+        {
+          kind: 'timeseries',
+          title: 'Spans accepted and refused by receivers',
+          description:
+            "Spans per second the collector's receivers accepted or refused (refused: memory_limiter back-pressure).",
+          unit: 'ops',
+          queries: [
+            {
+              expr: sumBy(
+                [COLLECTOR_LABEL.receiver],
+                rate(sel(COLLECTOR_METRIC.receiverAcceptedSpans.name, collector)),
+              ),
+              legend: `accepted {{${COLLECTOR_LABEL.receiver}}}`,
+            },
+            {
+              expr: sumBy([COLLECTOR_LABEL.receiver], rate(sel(COLLECTOR_METRIC.receiverRefusedSpans.name, collector))),
+              legend: `refused {{${COLLECTOR_LABEL.receiver}}}`,
+            },
+          ],
+          width: 8,
+        },
+        {
+          kind: 'timeseries',
+          title: 'Spans sent and dropped by exporters',
+          description:
+            'Spans per second each exporter delivered, failed to deliver after retries, or could not enqueue (queue full).',
+          unit: 'ops',
+          queries: [
+            {
+              expr: sumBy(byExporter, rate(sel(COLLECTOR_METRIC.exporterSentSpans.name, collector))),
+              legend: `sent ${exporterLegend}`,
+            },
+            {
+              expr: sumBy(byExporter, rate(sel(COLLECTOR_METRIC.exporterSendFailedSpans.name, collector))),
+              legend: `send failed ${exporterLegend}`,
+            },
+            {
+              expr: sumBy(byExporter, rate(sel(COLLECTOR_METRIC.exporterEnqueueFailedSpans.name, collector))),
+              legend: `enqueue failed ${exporterLegend}`,
+            },
+          ],
+          width: 8,
+        },
+        {
+          kind: 'timeseries',
+          title: 'Exporter queue',
+          description: "Batches waiting in each exporter's sending queue, against its capacity.",
+          unit: 'short',
+          queries: [
+            {
+              expr: sumBy(byExporter, sel(COLLECTOR_METRIC.exporterQueueSize.name, collector)),
+              legend: `size ${exporterLegend}`,
+            },
+            {
+              expr: sumBy(byExporter, sel(COLLECTOR_METRIC.exporterQueueCapacity.name, collector)),
+              legend: `capacity ${exporterLegend}`,
+            },
+          ],
+          width: 8,
+        },
+        {
+          kind: 'timeseries',
+          title: 'Span metrics by service',
+          description:
+            "Calls per second derived from spans by the collector's spanmetrics connector, by service: proof that traces flow through the pipeline.",
+          unit: 'ops',
+          queries: [
+            {
+              expr: sumBy(
+                [SPANMETRICS_LABEL.serviceName],
+                rate(sel(SPANMETRICS_METRIC.calls.name, eq(TARGET_LABEL.job, SCRAPE_JOB.collectorSpanMetrics))),
+              ),
+              legend: `{{${SPANMETRICS_LABEL.serviceName}}}`,
+            },
+          ],
+          width: 24,
+        },
+      ],
+    },
+    {
+      title: 'Prometheus',
+      panels: [
+        {
+          kind: 'timeseries',
+          title: 'Targets up',
+          description: 'Scrape targets answering per job (1 per healthy target).',
+          unit: 'short',
+          queries: [
+            { expr: sumBy(byJob, sel(PROMETHEUS_METRIC.up.name, re(TARGET_LABEL.job, '.+'))), legend: jobLegend },
+          ],
+          width: 6,
+        },
+        {
+          kind: 'timeseries',
+          title: 'Scrape duration',
+          description: 'Slowest scrape per job; near the scrape timeout means the target is overloaded or too large.',
+          unit: 's',
+          queries: [
+            {
+              expr: `max by (${TARGET_LABEL.job}) (${sel(PROMETHEUS_METRIC.scrapeDuration.name, re(TARGET_LABEL.job, '.+'))})`,
+              legend: jobLegend,
+            },
+          ],
+          width: 6,
+        },
+        {
+          kind: 'timeseries',
+          title: 'Samples per scrape',
+          description: 'Samples each job exposes per scrape: a jump means new series (watch label cardinality).',
+          unit: 'short',
+          queries: [
+            {
+              expr: sumBy(byJob, sel(PROMETHEUS_METRIC.scrapeSamples.name, re(TARGET_LABEL.job, '.+'))),
+              legend: jobLegend,
+            },
+          ],
+          width: 6,
+        },
+        {
+          kind: 'timeseries',
+          title: 'Rule evaluation failures',
+          description:
+            'Failed rule evaluations per second per rule group; any value above 0 means a recording or alert rule is broken.',
+          unit: 'ops',
+          queries: [
+            {
+              expr: sumBy(
+                [PROMETHEUS_LABEL.ruleGroup],
+                rate(sel(PROMETHEUS_METRIC.ruleEvaluationFailures.name, eq(TARGET_LABEL.job, SCRAPE_JOB.prometheus))),
+              ),
+              legend: `{{${PROMETHEUS_LABEL.ruleGroup}}}`,
+            },
+          ],
+          width: 6,
+        },
+      ],
+    },
+  ],
+};

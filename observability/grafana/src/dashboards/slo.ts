@@ -1,0 +1,118 @@
+/**
+ * @module SLOs: budget left, the error ratio against the objective, and the burn rates the alerts watch,
+ * window pair by window pair, so an on-call engineer sees why an alert fired and how fast the budget goes.
+ */
+import { ALERTS_LABEL, PROMETHEUS_METRIC } from '../../../prometheus/src/external-metrics.ts';
+import { eq, oneOf, re, sel } from '../../../prometheus/src/promql/build.ts';
+import { ALERT_LABEL } from '../../../prometheus/src/rules/model.ts';
+import {
+  BURN_WINDOWS,
+  SLO_ALERT,
+  SLO_ERROR_RATIO_PERIOD,
+  SLO_PERIOD_DAYS,
+  SLO_RECORD,
+} from '../../../prometheus/src/rules/slo.ts';
+import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
+import { type DashboardSpec, type PanelSpec, queryVariable } from '../lib/spec.ts';
+
+const SLO_MATCHER = re(ALERT_LABEL.slo, '$slo');
+const sloLegend = `{{${ALERT_LABEL.slo}}}`;
+const onSlo = `on (${ALERT_LABEL.slo}, ${TARGET_LABEL.job})`;
+
+/** Burn rate = error ratio over the window / error budget: 1 spends the budget exactly in 30 days. */
+const burnRate = (window: string): string =>
+  `${sel(SLO_RECORD.errorRatio(window), SLO_MATCHER)} / ${onSlo} ${sel(SLO_RECORD.errorBudget, SLO_MATCHER)}`;
+
+const burnPanel = (severity: 'critical' | 'warning'): PanelSpec => {
+  const pairs = BURN_WINDOWS.filter((pair) => pair.severity === severity);
+  const label = severity === 'critical' ? 'page' : 'ticket';
+  return {
+    kind: 'timeseries',
+    title: `Burn rate, ${label} windows (${pairs.map((pair) => `${pair.long}/${pair.short} > ${pair.factor}`).join(', ')})`,
+    description: `Burn rate over the windows of the ${label} alerts. The alert fires when both windows of a pair exceed its factor; 1 spends the budget in exactly ${SLO_PERIOD_DAYS} days.`,
+    unit: 'short',
+    queries: pairs.flatMap((pair) =>
+      [pair.long, pair.short].map((window) => ({ expr: burnRate(window), legend: `${sloLegend} ${window}` })),
+    ),
+    width: 12,
+  };
+};
+
+export const sloDashboard: DashboardSpec = {
+  uid: 'mesh-stack-slo',
+  title: 'Mesh stack / SLOs',
+  description: `Service level objectives over ${SLO_PERIOD_DAYS} days: budget left, error ratio against the objective, and multiwindow burn rates.`,
+  tags: ['slo'],
+  variables: [
+    queryVariable('slo', {
+      label: 'SLO',
+      query: `label_values(${SLO_RECORD.objective}, ${ALERT_LABEL.slo})`,
+      multi: true,
+    }),
+  ],
+  rows: [
+    {
+      title: 'Budget',
+      panels: [
+        {
+          kind: 'stat',
+          title: 'Error budget left',
+          description: `Share of the ${SLO_PERIOD_DAYS}-day error budget not yet spent, per SLO (below 0: objective missed).`,
+          unit: 'percentunit',
+          queries: [{ expr: sel(SLO_RECORD.errorBudgetRemaining, SLO_MATCHER), legend: sloLegend }],
+          width: 12,
+        },
+        {
+          kind: 'stat',
+          title: 'Objective',
+          description: 'The objective of each SLO: the share of good events required over 30 days.',
+          unit: 'percentunit',
+          queries: [{ expr: sel(SLO_RECORD.objective, SLO_MATCHER), legend: sloLegend }],
+          width: 8,
+        },
+        {
+          kind: 'stat',
+          title: 'Budget-burn alerts firing',
+          description: 'Number of SLO burn-rate alerts firing now (page and ticket); 0 when all is well.',
+          unit: 'short',
+          queries: [
+            {
+              expr: `count(${sel(PROMETHEUS_METRIC.alerts.name, re(ALERTS_LABEL.alertname, oneOf(Object.values(SLO_ALERT))), eq(ALERTS_LABEL.alertstate, 'firing'), SLO_MATCHER)}) or vector(0)`,
+              legend: 'firing',
+            },
+          ],
+          width: 4,
+        },
+      ],
+    },
+    {
+      title: 'Error ratio',
+      panels: [
+        {
+          kind: 'timeseries',
+          title: `Error ratio over ${SLO_PERIOD_DAYS} days against the budget`,
+          description:
+            'Bad-event ratio averaged over the SLO period, next to the error budget (1 − objective) it must stay under.',
+          unit: 'percentunit',
+          queries: [
+            { expr: sel(SLO_ERROR_RATIO_PERIOD, SLO_MATCHER), legend: `${sloLegend} ratio` },
+            { expr: sel(SLO_RECORD.errorBudget, SLO_MATCHER), legend: `${sloLegend} budget` },
+          ],
+          width: 12,
+        },
+        {
+          kind: 'timeseries',
+          title: 'Error ratio, last 5 minutes and last hour',
+          description: 'Bad-event ratio over the shortest windows: what the fast-burn page reacts to.',
+          unit: 'percentunit',
+          queries: ['5m', '1h'].map((window) => ({
+            expr: sel(SLO_RECORD.errorRatio(window), SLO_MATCHER),
+            legend: `${sloLegend} ${window}`,
+          })),
+          width: 12,
+        },
+      ],
+    },
+    { title: 'Burn rates', panels: [burnPanel('critical'), burnPanel('warning')] },
+  ],
+};
