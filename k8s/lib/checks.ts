@@ -77,7 +77,7 @@ export const checkServicePorts = (objects: readonly K8sObject[]): string[] => {
 /** The stack's HTTP services expose exactly the named ports stack.ts declares, with probes on the admin port. */
 export const checkServiceContract = (objects: readonly K8sObject[]): string[] => {
   const problems: string[] = [];
-  const apps = new Set(CALL_EDGES.flatMap((edge) => [edge.from, edge.to]));
+  const apps = new Set<string>(CALL_EDGES.flatMap((edge) => [edge.from, edge.to]));
   for (const pod of podTemplates(objects).filter((candidate) => apps.has(candidate.labels.app ?? ''))) {
     const ports = new Map(pod.ports.map((port) => [port.name, port.containerPort]));
     if (ports.get(PORT_NAMES.public) !== KUBERNETES_PORTS.publicPort) {
@@ -97,8 +97,13 @@ export const checkServiceContract = (objects: readonly K8sObject[]): string[] =>
       }
     }
     const annotations = stringMap(at(pod.owner, 'spec', 'template', 'metadata', 'annotations'));
-    if (annotations['prometheus.io/scrape'] !== 'true' || annotations['prometheus.io/port'] !== String(KUBERNETES_PORTS.adminPort)) {
-      problems.push(`${idOf(pod.owner)}: needs prometheus.io/scrape and prometheus.io/port=${KUBERNETES_PORTS.adminPort}`);
+    if (
+      annotations['prometheus.io/scrape'] !== 'true' ||
+      annotations['prometheus.io/port'] !== String(KUBERNETES_PORTS.adminPort)
+    ) {
+      problems.push(
+        `${idOf(pod.owner)}: needs prometheus.io/scrape and prometheus.io/port=${KUBERNETES_PORTS.adminPort}`,
+      );
     }
   }
   return problems;
@@ -108,7 +113,9 @@ export const checkServiceContract = (objects: readonly K8sObject[]): string[] =>
 const environment = (objects: readonly K8sObject[], pod: PodTemplate, container: unknown): Record<string, string> => {
   const fromConfigMaps = asArray(at(container, 'envFrom')).flatMap((source) => {
     const name = asString(at(source, 'configMapRef', 'name'));
-    const configMap = byKind(objects, 'ConfigMap').find((map) => map.metadata.name === name && namespaceOf(map) === pod.namespace);
+    const configMap = byKind(objects, 'ConfigMap').find(
+      (map) => map.metadata.name === name && namespaceOf(map) === pod.namespace,
+    );
     return Object.entries(stringMap(at(configMap, 'data')));
   });
   const own = asArray(at(container, 'env')).flatMap((entry) => {
@@ -130,7 +137,9 @@ export const checkWorkloadSecurity = (objects: readonly K8sObject[]): string[] =
     [...byKind(objects, 'RoleBinding'), ...byKind(objects, 'ClusterRoleBinding')].flatMap((binding) =>
       asArray(at(binding, 'subjects'))
         .filter((subject) => at(subject, 'kind') === 'ServiceAccount')
-        .map((subject) => `${asString(at(subject, 'namespace')) ?? namespaceOf(binding)}/${asString(at(subject, 'name'))}`),
+        .map(
+          (subject) => `${asString(at(subject, 'namespace')) ?? namespaceOf(binding)}/${asString(at(subject, 'name'))}`,
+        ),
     ),
   );
   for (const pod of podTemplates(objects)) {
@@ -141,7 +150,8 @@ export const checkWorkloadSecurity = (objects: readonly K8sObject[]): string[] =
       const security = container.securityContext;
       const effective = (key: string): unknown => at(security, key) ?? at(podSecurity, key);
       if (effective('runAsNonRoot') !== true) problems.push(`${name}: runAsNonRoot must be true`);
-      if (at(security, 'readOnlyRootFilesystem') !== true) problems.push(`${name}: readOnlyRootFilesystem must be true`);
+      if (at(security, 'readOnlyRootFilesystem') !== true)
+        problems.push(`${name}: readOnlyRootFilesystem must be true`);
       if (at(security, 'allowPrivilegeEscalation') !== false) {
         problems.push(`${name}: allowPrivilegeEscalation must be false`);
       }
@@ -160,7 +170,11 @@ export const checkWorkloadSecurity = (objects: readonly K8sObject[]): string[] =
       if (at(container, 'livenessProbe') === undefined) problems.push(`${name}: no liveness probe`);
       if (at(container, 'readinessProbe') === undefined) problems.push(`${name}: no readiness probe`);
       const drainMs = Number(environment(objects, pod, container).SHUTDOWN_GRACE_MS ?? Number.NaN);
-      if (Number.isFinite(drainMs) && pod.labels.app !== undefined && CALL_EDGES.some((edge) => edge.to === pod.labels.app || edge.from === pod.labels.app)) {
+      if (
+        Number.isFinite(drainMs) &&
+        pod.labels.app !== undefined &&
+        CALL_EDGES.some((edge) => edge.to === pod.labels.app || edge.from === pod.labels.app)
+      ) {
         const preStopSeconds = Number(at(container, 'lifecycle', 'preStop', 'sleep', 'seconds') ?? 0);
         const grace = Number(pod.spec.terminationGracePeriodSeconds ?? 30);
         if (grace <= preStopSeconds + drainMs / 1000) {
@@ -193,16 +207,19 @@ const FORBIDDEN_APIS: ReadonlyArray<{ group: string; kind?: string; why: string 
 
 export const checkForbiddenApis = (objects: readonly K8sObject[]): string[] =>
   objects.flatMap((object) =>
-    FORBIDDEN_APIS.filter((api) => api.group === groupOf(object) && (api.kind === undefined || api.kind === object.kind)).map(
-      (api) => `${idOf(object)} (${object.apiVersion}): ${api.why}`,
-    ),
+    FORBIDDEN_APIS.filter(
+      (api) => api.group === groupOf(object) && (api.kind === undefined || api.kind === object.kind),
+    ).map((api) => `${idOf(object)} (${object.apiVersion}): ${api.why}`),
   );
 
 /** Fields the schema still accepts but that must not be used. */
 export const checkDeprecatedFields = (objects: readonly K8sObject[]): string[] => {
   const problems: string[] = [];
   for (const rule of byKind(objects, 'DestinationRule', 'networking.istio.io')) {
-    const policies = [at(rule, 'spec', 'trafficPolicy'), ...asArray(at(rule, 'spec', 'subsets')).map((s) => at(s, 'trafficPolicy'))];
+    const policies = [
+      at(rule, 'spec', 'trafficPolicy'),
+      ...asArray(at(rule, 'spec', 'subsets')).map((s) => at(s, 'trafficPolicy')),
+    ];
     for (const policy of policies) {
       if (at(policy, 'outlierDetection', 'consecutiveErrors') !== undefined) {
         problems.push(`${idOf(rule)}: outlierDetection.consecutiveErrors is deprecated: use consecutive5xxErrors`);
@@ -223,7 +240,9 @@ const fqdn = (name: string, namespace: string): string => `${name}.${namespace}.
 export const checkIstioReferences = (objects: readonly K8sObject[]): string[] => {
   const problems: string[] = [];
   const pods = podTemplates(objects);
-  const services = new Map(byKind(objects, 'Service').map((service) => [fqdn(service.metadata.name, namespaceOf(service)), service]));
+  const services = new Map(
+    byKind(objects, 'Service').map((service) => [fqdn(service.metadata.name, namespaceOf(service)), service]),
+  );
   const rules = byKind(objects, 'DestinationRule', 'networking.istio.io');
   const subsetsOf = new Map<string, Set<string>>();
   for (const rule of rules) {
@@ -237,7 +256,9 @@ export const checkIstioReferences = (objects: readonly K8sObject[]): string[] =>
     for (const subset of asArray(at(rule, 'spec', 'subsets'))) {
       const name = asString(at(subset, 'name')) ?? '';
       names.add(name);
-      const selector = { matchLabels: { ...stringMap(at(service, 'spec', 'selector')), ...stringMap(at(subset, 'labels')) } };
+      const selector = {
+        matchLabels: { ...stringMap(at(service, 'spec', 'selector')), ...stringMap(at(subset, 'labels')) },
+      };
       if (!podsIn(pods, namespaceOf(service)).some((pod) => selectorMatches(selector, pod.labels))) {
         problems.push(`${idOf(rule)}: subset ${name} selects no pod of ${host}`);
       }
@@ -245,17 +266,21 @@ export const checkIstioReferences = (objects: readonly K8sObject[]): string[] =>
     subsetsOf.set(host, names);
   }
   const gateways = new Set(
-    byKind(objects, 'Gateway', 'networking.istio.io').map((gateway) => `${namespaceOf(gateway)}/${gateway.metadata.name}`),
+    byKind(objects, 'Gateway', 'networking.istio.io').map(
+      (gateway) => `${namespaceOf(gateway)}/${gateway.metadata.name}`,
+    ),
   );
   for (const service of byKind(objects, 'VirtualService', 'networking.istio.io')) {
     const attached = asArray(at(service, 'spec', 'gateways')).map(String);
     for (const gateway of attached) {
       const qualified = gateway.includes('/') ? gateway : `${namespaceOf(service)}/${gateway}`;
-      if (gateway !== 'mesh' && !gateways.has(qualified)) problems.push(`${idOf(service)}: gateway ${gateway} does not exist`);
+      if (gateway !== 'mesh' && !gateways.has(qualified))
+        problems.push(`${idOf(service)}: gateway ${gateway} does not exist`);
     }
     const meshRoute = attached.length === 0 || attached.includes('mesh');
     for (const host of asArray(at(service, 'spec', 'hosts')).map(String)) {
-      if (meshRoute && !services.has(host)) problems.push(`${idOf(service)}: host ${host} is not the FQDN of a Service`);
+      if (meshRoute && !services.has(host))
+        problems.push(`${idOf(service)}: host ${host} is not the FQDN of a Service`);
     }
     for (const route of asArray(at(service, 'spec', 'http'))) {
       for (const destination of asArray(at(route, 'route')).map((entry) => at(entry, 'destination'))) {
@@ -282,7 +307,9 @@ export const EXTERNAL_SERVICE_ACCOUNTS = new Set(['ingress-nginx/ingress-nginx']
 export const checkAuthorizationReferences = (objects: readonly K8sObject[]): string[] => {
   const problems: string[] = [];
   const pods = podTemplates(objects);
-  const accounts = new Set(byKind(objects, 'ServiceAccount').map((account) => `${namespaceOf(account)}/${account.metadata.name}`));
+  const accounts = new Set(
+    byKind(objects, 'ServiceAccount').map((account) => `${namespaceOf(account)}/${account.metadata.name}`),
+  );
   for (const policy of byKind(objects, 'AuthorizationPolicy', 'security.istio.io')) {
     const selector = at(policy, 'spec', 'selector');
     if (isObject(selector) && !podsIn(pods, namespaceOf(policy)).some((pod) => selectorMatches(selector, pod.labels))) {
@@ -310,15 +337,21 @@ export const checkAuthorizationReferences = (objects: readonly K8sObject[]): str
     }
   }
   for (const server of byKind(objects, 'Server', 'policy.linkerd.io')) {
-    const selected = podsIn(pods, namespaceOf(server)).filter((pod) => selectorMatches(at(server, 'spec', 'podSelector'), pod.labels));
+    const selected = podsIn(pods, namespaceOf(server)).filter((pod) =>
+      selectorMatches(at(server, 'spec', 'podSelector'), pod.labels),
+    );
     if (selected.length === 0) problems.push(`${idOf(server)}: podSelector matches no pod`);
     for (const pod of selected) {
       if (resolvePort(pod, at(server, 'spec', 'port')) === undefined) {
-        problems.push(`${idOf(server)}: port ${String(at(server, 'spec', 'port'))} is not a port of ${idOf(pod.owner)}`);
+        problems.push(
+          `${idOf(server)}: port ${String(at(server, 'spec', 'port'))} is not a port of ${idOf(pod.owner)}`,
+        );
       }
     }
   }
-  const known = new Set(objects.map((object) => `${groupOf(object)}/${object.kind}/${namespaceOf(object)}/${object.metadata.name}`));
+  const known = new Set(
+    objects.map((object) => `${groupOf(object)}/${object.kind}/${namespaceOf(object)}/${object.metadata.name}`),
+  );
   for (const policy of byKind(objects, 'AuthorizationPolicy', 'policy.linkerd.io')) {
     const refs = [at(policy, 'spec', 'targetRef'), ...asArray(at(policy, 'spec', 'requiredAuthenticationRefs'))];
     for (const ref of refs) {
@@ -344,7 +377,9 @@ export const checkRetries = (objects: readonly K8sObject[]): string[] => {
         const attempts = at(retries, 'attempts');
         if (at(route, 'fault') !== undefined) continue; // Istio disables retries on fault-injection routes.
         if (retries === undefined) {
-          problems.push(`${idOf(service)}: route ${String(at(route, 'name'))} inherits the mesh default of 2 retries for ${edge.method} ${edge.route}`);
+          problems.push(
+            `${idOf(service)}: route ${String(at(route, 'name'))} inherits the mesh default of 2 retries for ${edge.method} ${edge.route}`,
+          );
         } else if (typeof attempts !== 'number' || attempts > 0) {
           problems.push(`${idOf(service)}: route ${String(at(route, 'name'))} retries ${edge.method} ${edge.route}`);
         }
@@ -353,11 +388,15 @@ export const checkRetries = (objects: readonly K8sObject[]): string[] => {
     const retryAnnotated = (object: K8sObject): boolean =>
       Object.keys(stringMap(at(object, 'metadata', 'annotations'))).some((key) => key.startsWith('retry.linkerd.io/'));
     for (const service of byKind(objects, 'Service').filter((candidate) => candidate.metadata.name === edge.to)) {
-      if (retryAnnotated(service)) problems.push(`${idOf(service)}: Linkerd retry annotations on ${edge.method} ${edge.route}`);
+      if (retryAnnotated(service))
+        problems.push(`${idOf(service)}: Linkerd retry annotations on ${edge.method} ${edge.route}`);
     }
     for (const route of byKind(objects, 'HTTPRoute')) {
       const parents = asArray(at(route, 'spec', 'parentRefs'));
-      if (parents.some((parent) => at(parent, 'kind') === 'Service' && at(parent, 'name') === edge.to) && retryAnnotated(route)) {
+      if (
+        parents.some((parent) => at(parent, 'kind') === 'Service' && at(parent, 'name') === edge.to) &&
+        retryAnnotated(route)
+      ) {
         problems.push(`${idOf(route)}: Linkerd retry annotations on ${edge.method} ${edge.route}`);
       }
     }

@@ -68,7 +68,12 @@ export const gatewayPeer = (mesh: Mesh): Peer =>
         serviceAccount: 'ingress-nginx',
       };
 
-const STRANGER: Peer = { name: 'stranger', namespace: 'default', labels: { app: 'stranger' }, serviceAccount: 'default' };
+const STRANGER: Peer = {
+  name: 'stranger',
+  namespace: 'default',
+  labels: { app: 'stranger' },
+  serviceAccount: 'default',
+};
 
 const peerOf = (pod: PodTemplate): Peer => ({
   name: `${pod.namespace}/${pod.owner.metadata.name}`,
@@ -90,12 +95,18 @@ const routePattern = (template: string): RegExp =>
 const intendedHttp = (source: Peer, destination: Peer, request: HttpRequest, mesh: Mesh): boolean => {
   const to = appOf(destination);
   if (isGateway(source, mesh) && to === PUBLIC_ENTRY.service) {
-    const publicPath = PUBLIC_ENTRY.pathPrefixes.some((prefix) => request.path === prefix || request.path.startsWith(`${prefix}/`));
+    const publicPath = PUBLIC_ENTRY.pathPrefixes.some(
+      (prefix) => request.path === prefix || request.path.startsWith(`${prefix}/`),
+    );
     return publicPath && (request.method === 'GET' || request.method === 'POST');
   }
   if (source.namespace !== SHOP) return false;
   return CALL_EDGES.some(
-    (edge) => edge.from === appOf(source) && edge.to === to && edge.method === request.method && routePattern(edge.route).test(request.path),
+    (edge) =>
+      edge.from === appOf(source) &&
+      edge.to === to &&
+      edge.method === request.method &&
+      routePattern(edge.route).test(request.path),
   );
 };
 
@@ -105,7 +116,8 @@ const intendedConnection = (source: Peer, destination: Peer, port: number, mesh:
   const to = appOf(destination);
   const fromShopApp = source.namespace === SHOP && from !== undefined && APPS.includes(from as (typeof APPS)[number]);
   // Only the shop namespace is locked down (its egress); the monitoring namespace has no NetworkPolicies of its own.
-  if (destination.namespace === 'monitoring') return to === 'otel-collector' && fromShopApp && OTLP_PORTS.includes(port);
+  if (destination.namespace === 'monitoring')
+    return to === 'otel-collector' && fromShopApp && OTLP_PORTS.includes(port);
   if (port === KUBERNETES_PORTS.publicPort) {
     if (isGateway(source, mesh)) return to === PUBLIC_ENTRY.service;
     return CALL_EDGES.some((edge) => edge.from === from && edge.to === to && source.namespace === SHOP);
@@ -120,7 +132,13 @@ const intendedConnection = (source: Peer, destination: Peer, port: number, mesh:
 // NetworkPolicy
 
 const namespaceLabels = (objects: readonly K8sObject[], namespace: string): Record<string, string> => ({
-  ...stringMap(at(byKind(objects, 'Namespace').find((ns) => ns.metadata.name === namespace), 'metadata', 'labels')),
+  ...stringMap(
+    at(
+      byKind(objects, 'Namespace').find((ns) => ns.metadata.name === namespace),
+      'metadata',
+      'labels',
+    ),
+  ),
   'kubernetes.io/metadata.name': namespace,
 });
 
@@ -130,7 +148,12 @@ const policyTypes = (policy: K8sObject): string[] => {
   return at(policy, 'spec', 'egress') === undefined ? ['Ingress'] : ['Ingress', 'Egress'];
 };
 
-const peerMatches = (objects: readonly K8sObject[], rulePeer: unknown, policyNamespace: string, peer: Peer): boolean => {
+const peerMatches = (
+  objects: readonly K8sObject[],
+  rulePeer: unknown,
+  policyNamespace: string,
+  peer: Peer,
+): boolean => {
   const podSelector = at(rulePeer, 'podSelector');
   const namespaceSelector = at(rulePeer, 'namespaceSelector');
   if (podSelector === undefined && namespaceSelector === undefined) return false; // ipBlock: not modelled, no match.
@@ -175,13 +198,20 @@ const allowedBy = (
   return policies.some((policy) =>
     asArray(at(policy, 'spec', key)).some((rule) => {
       const peers = asArray(at(rule, peersKey));
-      const peerOk = at(rule, peersKey) === undefined || peers.some((peer) => peerMatches(objects, peer, namespaceOf(policy), other));
+      const peerOk =
+        at(rule, peersKey) === undefined ||
+        peers.some((peer) => peerMatches(objects, peer, namespaceOf(policy), other));
       return peerOk && portMatches(at(rule, 'ports'), destination, port);
     }),
   );
 };
 
-export const networkPolicyAllows = (objects: readonly K8sObject[], source: Peer, destination: Peer, port: number): boolean =>
+export const networkPolicyAllows = (
+  objects: readonly K8sObject[],
+  source: Peer,
+  destination: Peer,
+  port: number,
+): boolean =>
   allowedBy(objects, source, 'Egress', destination, destination, port) &&
   allowedBy(objects, destination, 'Ingress', source, destination, port);
 
@@ -250,7 +280,8 @@ export const istioAllows = (
   const policies = byKind(objects, 'AuthorizationPolicy', 'security.istio.io').filter(
     (policy) =>
       (namespaceOf(policy) === destination.namespace || namespaceOf(policy) === 'istio-system') &&
-      (at(policy, 'spec', 'selector') === undefined || selectorMatches(at(policy, 'spec', 'selector'), destination.labels)),
+      (at(policy, 'spec', 'selector') === undefined ||
+        selectorMatches(at(policy, 'spec', 'selector'), destination.labels)),
   );
   const action = (policy: K8sObject): string => asString(at(policy, 'spec', 'action')) ?? 'ALLOW';
   const matches = (policy: K8sObject): boolean =>
@@ -263,7 +294,12 @@ export const istioAllows = (
 // ---------------------------------------------------------------------------------------------------------------
 // Linkerd policy
 
-const linkerdIdentityMatches = (objects: readonly K8sObject[], ref: unknown, policyNamespace: string, source: Peer): boolean => {
+const linkerdIdentityMatches = (
+  objects: readonly K8sObject[],
+  ref: unknown,
+  policyNamespace: string,
+  source: Peer,
+): boolean => {
   const kind = asString(at(ref, 'kind'));
   const name = asString(at(ref, 'name'));
   const namespace = asString(at(ref, 'namespace')) ?? policyNamespace;
@@ -281,7 +317,10 @@ const linkerdIdentityMatches = (objects: readonly K8sObject[], ref: unknown, pol
   });
   const byName = asArray(at(authentication, 'spec', 'identities'))
     .map(String)
-    .some((pattern) => pattern === '*' || pattern === identity || (pattern.startsWith('*.') && identity.endsWith(pattern.slice(1))));
+    .some(
+      (pattern) =>
+        pattern === '*' || pattern === identity || (pattern.startsWith('*.') && identity.endsWith(pattern.slice(1))),
+    );
   return byRef || byName;
 };
 
@@ -294,7 +333,11 @@ const authorizedBy = (objects: readonly K8sObject[], target: K8sObject, source: 
       at(ref, 'name') === target.metadata.name &&
       (asString(at(ref, 'group')) ?? '') === groupOf(target);
     const refs = asArray(at(policy, 'spec', 'requiredAuthenticationRefs'));
-    return targets && refs.length > 0 && refs.every((authRef) => linkerdIdentityMatches(objects, authRef, namespaceOf(policy), source));
+    return (
+      targets &&
+      refs.length > 0 &&
+      refs.every((authRef) => linkerdIdentityMatches(objects, authRef, namespaceOf(policy), source))
+    );
   });
 
 const gatewayPathMatches = (match: unknown, request: HttpRequest): boolean => {
@@ -308,7 +351,12 @@ const gatewayPathMatches = (match: unknown, request: HttpRequest): boolean => {
   return prefix === '/' || request.path === prefix || request.path.startsWith(`${prefix}/`);
 };
 
-const DEFAULT_ALLOWS = new Set(['all-unauthenticated', 'cluster-unauthenticated', 'all-authenticated', 'cluster-authenticated']);
+const DEFAULT_ALLOWS = new Set([
+  'all-unauthenticated',
+  'cluster-unauthenticated',
+  'all-authenticated',
+  'cluster-authenticated',
+]);
 
 export const linkerdAllows = (
   objects: readonly K8sObject[],
@@ -329,7 +377,9 @@ export const linkerdAllows = (
   if (!server) {
     const namespace = byKind(objects, 'Namespace').find((ns) => ns.metadata.name === destination.namespace);
     const fallback =
-      stringMap(at(pod.owner, 'spec', 'template', 'metadata', 'annotations'))['config.linkerd.io/default-inbound-policy'] ??
+      stringMap(at(pod.owner, 'spec', 'template', 'metadata', 'annotations'))[
+        'config.linkerd.io/default-inbound-policy'
+      ] ??
       stringMap(at(namespace, 'metadata', 'annotations'))['config.linkerd.io/default-inbound-policy'] ??
       'all-unauthenticated';
     return DEFAULT_ALLOWS.has(fallback);
@@ -337,7 +387,10 @@ export const linkerdAllows = (
   if (authorizedBy(objects, server, source)) return true;
   const routes = byKind(objects, 'HTTPRoute').filter((route) =>
     asArray(at(route, 'spec', 'parentRefs')).some(
-      (parent) => at(parent, 'kind') === 'Server' && at(parent, 'name') === server.metadata.name && namespaceOf(route) === namespaceOf(server),
+      (parent) =>
+        at(parent, 'kind') === 'Server' &&
+        at(parent, 'name') === server.metadata.name &&
+        namespaceOf(route) === namespaceOf(server),
     ),
   );
   if (routes.length > 0) {
@@ -358,7 +411,18 @@ export const linkerdAllows = (
 // The probe matrix
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
-const PATHS = ['/orders', '/orders/0199a', '/orders-export', '/users', '/users/0199a', '/users/0199a/orders', '/payments', '/payments/0199a', '/admin/faults', '/metrics'];
+const PATHS = [
+  '/orders',
+  '/orders/0199a',
+  '/orders-export',
+  '/users',
+  '/users/0199a',
+  '/users/0199a/orders',
+  '/payments',
+  '/payments/0199a',
+  '/admin/faults',
+  '/metrics',
+];
 
 export interface EdgeReport {
   /** Intended edges the manifests refuse. */
@@ -372,7 +436,10 @@ const peers = (objects: readonly K8sObject[], mesh: Mesh): { sources: Peer[]; de
   const shop = all.filter((peer) => peer.namespace === SHOP);
   return {
     sources: [...all, gatewayPeer(mesh), STRANGER],
-    destinations: [...shop, ...all.filter((peer) => peer.namespace === 'monitoring' && appOf(peer) === 'otel-collector')],
+    destinations: [
+      ...shop,
+      ...all.filter((peer) => peer.namespace === 'monitoring' && appOf(peer) === 'otel-collector'),
+    ],
   };
 };
 

@@ -35,7 +35,9 @@ export const asArray = (value: unknown): unknown[] => (Array.isArray(value) ? va
 export const asString = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 export const stringMap = (value: unknown): Record<string, string> =>
   isObject(value)
-    ? Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+    ? Object.fromEntries(
+        Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+      )
     : {};
 
 export const groupOf = (object: K8sObject): string =>
