@@ -52,9 +52,9 @@ const installedVersions = (names: readonly string[]): Map<string, string> => {
 };
 
 /** `2.42.0+ds-5+deb12u1` → `2.42.0+ds`; `15+248+deb12u2` → `15`; strips the epoch and the Debian revision. */
-const upstreamOf = (version: string): string => version.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
+export const upstreamOf = (version: string): string => version.replace(/^\d+:/, '').replace(/-[^-]*$/, '');
 
-const matchesUpstream = (version: string, expected: string): boolean => {
+export const matchesUpstream = (version: string, expected: string): boolean => {
   const upstream = upstreamOf(version);
   return upstream === expected || upstream.startsWith(`${expected}+`) || upstream.startsWith(`${expected}~`);
 };

@@ -135,7 +135,9 @@ export class ComponentProcess {
       await this.#exited;
       clearTimeout(timer);
     }
-    await new Promise<void>((resolve) => this.#log.end(resolve));
+    if (!this.#log.writableEnded) {
+      await new Promise<void>((resolve) => this.#log.end(resolve));
+    }
   }
 }
 
