@@ -66,8 +66,10 @@ export interface ReceivedSpan {
 export const SPAN_KIND = { internal: 1, server: 2, client: 3 } as const;
 
 export interface OtlpReceiverOptions {
-  /** Decode and keep spans. Benchmarks turn it off to measure the sender, not the receiver. [default=true] */
+  /** Decode every export request (a malformed one gets a 400). [default=true] */
   readonly decode?: boolean;
+  /** Keep decoded spans and bodies for assertions; long benchmarks only count them. [default=true] */
+  readonly retain?: boolean;
 }
 
 export interface OtlpReceiver {
@@ -81,6 +83,8 @@ export interface OtlpReceiver {
   readonly bodies: Buffer[];
   /** Export requests accepted (2xx). */
   readonly exportRequests: number;
+  /** Spans decoded so far, retained or not. */
+  readonly spanCount: number;
   /** `true` answers 503 to every export, as a collector that is down or overloaded. */
   setUnavailable(unavailable: boolean): void;
   /** Resolves with the matching spans once `predicate` holds for them, or rejects after `timeoutMs`. */
@@ -194,11 +198,15 @@ const readBody = async (request: IncomingMessage): Promise<Buffer> => {
  * // start the service with OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint, then:
  * const spans = await receiver.waitFor((spans) => spans.some((span) => span.name === 'POST /orders'))
  */
-export const startOtlpReceiver = async ({ decode = true }: OtlpReceiverOptions = {}): Promise<OtlpReceiver> => {
+export const startOtlpReceiver = async ({
+  decode = true,
+  retain = true,
+}: OtlpReceiverOptions = {}): Promise<OtlpReceiver> => {
   const spans: ReceivedSpan[] = [];
   const bodies: Buffer[] = [];
   let unavailable = false;
   let exportRequests = 0;
+  let spanCount = 0;
   const waiters = new Set<() => void>();
 
   const server: Server = createServer(async (request, response) => {
@@ -215,8 +223,12 @@ export const startOtlpReceiver = async ({ decode = true }: OtlpReceiverOptions =
       if (decode) {
         const isJson = request.headers['content-type']?.startsWith('application/json') ?? false;
         const decoded = isJson ? (JSON.parse(body.toString('utf8')) as OtlpRequest) : decodeProtobuf(body);
-        spans.push(...flattenExportRequest(decoded));
-        bodies.push(body);
+        const received = flattenExportRequest(decoded);
+        spanCount += received.length;
+        if (retain) {
+          spans.push(...received);
+          bodies.push(body);
+        }
       }
       exportRequests++;
       response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end(EMPTY_RESPONSE);
@@ -237,6 +249,9 @@ export const startOtlpReceiver = async ({ decode = true }: OtlpReceiverOptions =
     bodies,
     get exportRequests() {
       return exportRequests;
+    },
+    get spanCount() {
+      return spanCount;
     },
     setUnavailable(value) {
       unavailable = value;

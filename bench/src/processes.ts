@@ -1,0 +1,58 @@
+/**
+ * @module Child processes for the benchmark, pinned to a CPU with `taskset` when it exists, so servers and the
+ * load generator do not steal each other's core.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+const TASKSET = '/usr/bin/taskset';
+export const canPin = existsSync(TASKSET);
+
+export interface JsonChild {
+  readonly child: ChildProcess;
+  /** The first JSON line the child printed (its port or endpoint). */
+  readonly ready: Record<string, unknown>;
+  /** Sends SIGTERM and resolves with the last JSON line printed before exit. */
+  stop(): Promise<Record<string, unknown> | undefined>;
+}
+
+/** Starts `node <args>` (pinned to `cpu` when possible) and waits for its first JSON line on stdout. */
+export const startJsonChild = async (
+  args: readonly string[],
+  options: { cpu?: number; env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] } = {},
+): Promise<JsonChild> => {
+  const nodeCommand = [process.execPath, ...(options.nodeArgs ?? []), ...args];
+  const [command, ...commandArgs] =
+    canPin && options.cpu !== undefined ? [TASKSET, '-c', String(options.cpu), ...nodeCommand] : nodeCommand;
+  const child = spawn(command ?? process.execPath, commandArgs, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: options.env ?? process.env,
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  let last: Record<string, unknown> | undefined;
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before it was ready`)));
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      try {
+        last = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      resolve(last);
+    });
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    child,
+    ready,
+    async stop() {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      return last;
+    },
+  };
+};
