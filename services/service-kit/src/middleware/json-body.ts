@@ -39,6 +39,11 @@ export const jsonBody = ({ maxBytes = MAX_BODY_BYTES }: JsonBodyOptions = {}): M
   bodyLimit({
     maxSize: maxBytes,
     onError: (c) =>
-      problemResponse(c, PROBLEM.payloadTooLarge, { detail: `The body must be at most ${maxBytes} bytes.` }),
+      problemResponse(c, PROBLEM.payloadTooLarge, {
+        detail: `The body must be at most ${maxBytes} bytes.`,
+        // The rest of the body is never read, so this connection cannot carry another request: say so, or the
+        // client reuses it and its next request fails.
+        headers: { connection: 'close' },
+      }),
   }),
 ];

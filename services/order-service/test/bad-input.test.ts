@@ -1,0 +1,304 @@
+/**
+ * A table of hostile and broken requests against every endpoint of the three services (real processes, SQLite and
+ * PostgreSQL): each must be answered with a 4xx problem+json, never a 5xx, and every process must stay up.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DATABASE_BACKENDS } from '../../../test/support/databases.ts';
+import { requestJson, uniqueEmail } from '../../../test/support/http.ts';
+import { startStack, type TestStack } from '../../../test/support/services.ts';
+
+type Target = 'user' | 'order' | 'payment' | 'paymentAdmin';
+
+interface BadInput {
+  readonly name: string;
+  readonly target: Target;
+  readonly method: string;
+  /** `{userId}` is replaced by an existing user's id, so only the broken part can be the reason for the answer. */
+  readonly path: string;
+  /** A string is sent as it is (already JSON or not JSON at all); bytes too, without a content type. */
+  readonly body?: string | Uint8Array;
+  readonly headers?: Record<string, string>;
+  readonly status: number;
+}
+
+const JSON_TYPE = { 'content-type': 'application/json' };
+const UUID = '0190f5c8-7a3e-7cc1-8f4e-2b9d6c1a0e11';
+const ONE_MEGABYTE = `{"padding":"${'x'.repeat(1024 * 1024)}"}`;
+
+const user = (fields: Record<string, unknown>) => JSON.stringify({ email: 'ok@example.com', name: 'Ok', ...fields });
+const item = (fields: Record<string, unknown> = {}) => ({
+  sku: 'BOOK-42',
+  quantity: 1,
+  unitAmountMinor: 100,
+  ...fields,
+});
+const order = (fields: Record<string, unknown>) =>
+  JSON.stringify({ userId: '{userId}', currency: 'EUR', items: [item()], ...fields });
+const payment = (fields: Record<string, unknown>) =>
+  JSON.stringify({ orderId: UUID, amountMinor: 100, currency: 'EUR', ...fields });
+const withKey = { ...JSON_TYPE, 'idempotency-key': 'bad-input-key' };
+
+const postUser = (name: string, body: string | Uint8Array, status = 400, headers = JSON_TYPE): BadInput => ({
+  name: `POST /users: ${name}`,
+  target: 'user',
+  method: 'POST',
+  path: '/users',
+  body,
+  headers,
+  status,
+});
+const postOrder = (name: string, body: string | Uint8Array, status = 400, headers = JSON_TYPE): BadInput => ({
+  name: `POST /orders: ${name}`,
+  target: 'order',
+  method: 'POST',
+  path: '/orders',
+  body,
+  headers,
+  status,
+});
+const postPayment = (name: string, body: string | Uint8Array, status = 400, headers = withKey): BadInput => ({
+  name: `POST /payments: ${name}`,
+  target: 'payment',
+  method: 'POST',
+  path: '/payments',
+  body,
+  headers,
+  status,
+});
+const get = (target: Target, path: string, status: number, name = path): BadInput => ({
+  name: `GET ${name}`,
+  target,
+  method: 'GET',
+  path,
+  status,
+});
+
+const BAD_INPUTS: readonly BadInput[] = [
+  // Malformed or wrongly shaped JSON
+  postUser('truncated JSON', '{"email":'),
+  postUser('empty body', ''),
+  postUser('JSON array', '[]'),
+  postUser('JSON string', '"ada@example.com"'),
+  postUser('JSON null', 'null'),
+  postUser('trailing garbage', `${user({})}}`),
+  postOrder('truncated JSON', '{"userId": "{userId}", "items": ['),
+  postPayment('not JSON at all', 'amount=100'),
+  // Missing, extra and mistyped fields
+  postUser('missing name', JSON.stringify({ email: 'a@example.com' })),
+  postUser('missing email', JSON.stringify({ name: 'Ada' })),
+  postUser('extra field', user({ admin: true })),
+  postUser('__proto__ member', '{"email":"p@example.com","name":"P","__proto__":{"admin":true}}'),
+  postUser('email is a number', user({ email: 42 })),
+  postUser('name is an object', user({ name: { first: 'Ada' } })),
+  postUser('email without @', user({ email: 'not-an-email' })),
+  postUser('email of 300 characters', user({ email: `${'a'.repeat(288)}@example.com` })),
+  postOrder('missing items', JSON.stringify({ userId: '{userId}', currency: 'EUR' })),
+  postOrder('extra field on an item', order({ items: [item({ discount: 100 })] })),
+  postOrder('extra top-level field', order({ status: 'paid' })),
+  postOrder('userId is not a UUID', order({ userId: 'ada' })),
+  postOrder('userId is a number', order({ userId: 12 })),
+  postOrder('currency outside the list', order({ currency: 'XYZ' })),
+  postOrder('currency in lower case', order({ currency: 'eur' })),
+  postPayment('missing Idempotency-Key', payment({}), 400, JSON_TYPE),
+  postPayment('Idempotency-Key of 256 characters', payment({}), 400, {
+    ...JSON_TYPE,
+    'idempotency-key': 'k'.repeat(256),
+  }),
+  postOrder('Idempotency-Key of 256 characters', order({}), 400, { ...JSON_TYPE, 'idempotency-key': 'k'.repeat(256) }),
+  postPayment('orderId is not a UUID', payment({ orderId: 'order-1' })),
+  postPayment('currency is a number', payment({ currency: 978 })),
+  postPayment('extra field', payment({ status: 'succeeded' })),
+  // Numbers out of range
+  postOrder('negative quantity', order({ items: [item({ quantity: -1 })] })),
+  postOrder('zero quantity', order({ items: [item({ quantity: 0 })] })),
+  postOrder('quantity over 1000', order({ items: [item({ quantity: 1001 })] })),
+  postOrder('fractional quantity', order({ items: [item({ quantity: 1.5 })] })),
+  postOrder('huge quantity', order({ items: [item({ quantity: 1e308 })] })),
+  postOrder('quantity beyond double range (Infinity)', order({}).replace('"quantity":1', '"quantity":1e400')),
+  postOrder('quantity as a string', order({ items: [item({ quantity: '2' })] })),
+  postOrder('negative unit amount', order({ items: [item({ unitAmountMinor: -100 })] })),
+  postOrder('unit amount over 10,000,000', order({ items: [item({ unitAmountMinor: 10_000_001 })] })),
+  postOrder(
+    'total that overflows the 1,000,000,000 limit',
+    order({ items: Array.from({ length: 50 }, () => item({ quantity: 1000, unitAmountMinor: 10_000_000 })) }),
+  ),
+  postOrder('no items', order({ items: [] })),
+  postOrder('51 items', order({ items: Array.from({ length: 51 }, () => item()) })),
+  postPayment('zero amount', payment({ amountMinor: 0 })),
+  postPayment('amount over 1,000,000,000', payment({ amountMinor: 1_000_000_001 })),
+  postPayment(
+    'amount beyond MAX_SAFE_INTEGER',
+    payment({}).replace('"amountMinor":100', '"amountMinor":9007199254740993'),
+  ),
+  postPayment('fractional amount', payment({ amountMinor: 10.5 })),
+  // Unusual Unicode and SQL-looking strings
+  postUser('empty name', user({ name: '' })),
+  postUser('whitespace-only name', user({ name: ' \t ' })),
+  postUser('name of 201 characters', user({ name: 'n'.repeat(201) })),
+  postUser('NUL in the name', user({ name: 'Ada\u0000Lovelace' })),
+  postUser('BEL control character in the name', user({ name: 'Ada\u0007' })),
+  postUser('unpaired surrogate in the name', '{"email":"s@example.com","name":"Ada \\ud800"}'),
+  postUser('SQL in the email', user({ email: "'; DROP TABLE users; --" })),
+  postOrder('SQL in the sku', order({ items: [item({ sku: "BOOK'; DROP TABLE orders;--" })] })),
+  postOrder('non-ASCII sku', order({ items: [item({ sku: 'BØØK' })] })),
+  postOrder('zero-width space in the sku', order({ items: [item({ sku: 'BOOK\u200b42' })] })),
+  postOrder('SQL in userId', order({ userId: "1' OR '1'='1" })),
+  // Path traversal and junk ids
+  get('user', '/users/..%2F..%2Fetc%2Fpasswd', 404),
+  get('user', `/users/1'%20OR%20'1'%3D'1`, 404),
+  get('user', '/users/%00', 404),
+  get('order', '/orders/..%2Fusers', 404),
+  get('order', '/orders/not-a-uuid', 404),
+  get('payment', '/payments/..%2F..%2Fadmin%2Ffaults', 404),
+  get('payment', `/payments/${UUID}x`, 404),
+  get('order', '/no-such-route', 404),
+  get('user', '/users/', 404, '/users/ (trailing slash)'),
+  // Bad query strings
+  get('user', '/users?limit=0', 400),
+  get('user', '/users?limit=101', 400),
+  get('user', '/users?limit=ten', 400),
+  get('user', '/users?cursor=not-a-cursor', 400),
+  get('user', '/users?sort=email', 400),
+  get('order', '/orders?userId=ada', 400),
+  get('order', `/orders?cursor=${Buffer.from('../../etc/passwd').toString('base64url')}`, 400),
+  // Unsupported methods
+  {
+    name: 'PUT /users',
+    target: 'user',
+    method: 'PUT',
+    path: '/users',
+    body: user({}),
+    headers: JSON_TYPE,
+    status: 405,
+  },
+  { name: 'DELETE /users/:id', target: 'user', method: 'DELETE', path: `/users/${UUID}`, status: 405 },
+  {
+    name: 'PATCH /orders/:id',
+    target: 'order',
+    method: 'PATCH',
+    path: `/orders/${UUID}`,
+    body: '{}',
+    headers: JSON_TYPE,
+    status: 405,
+  },
+  { name: 'DELETE /payments', target: 'payment', method: 'DELETE', path: '/payments', status: 405 },
+  get('payment', '/payments', 405, '/payments (no listing)'),
+  {
+    name: 'POST /admin/faults',
+    target: 'paymentAdmin',
+    method: 'POST',
+    path: '/admin/faults',
+    body: '{}',
+    headers: JSON_TYPE,
+    status: 405,
+  },
+  // Unsupported content types and sizes
+  postUser('text/plain', user({}), 415, { 'content-type': 'text/plain' }),
+  postUser('no Content-Type', new TextEncoder().encode(user({})), 415, {}),
+  postOrder('application/xml', '<order/>', 415, { 'content-type': 'application/xml' }),
+  postOrder('form encoded', 'userId=1', 415, { 'content-type': 'application/x-www-form-urlencoded' }),
+  postPayment('multipart', payment({}), 415, {
+    'content-type': 'multipart/form-data; boundary=x',
+    'idempotency-key': 'k',
+  }),
+  postUser('1 MB body', ONE_MEGABYTE, 413),
+  postOrder('1 MB body', ONE_MEGABYTE, 413),
+  postPayment('1 MB body', ONE_MEGABYTE, 413),
+  // Admin port
+  {
+    name: 'PUT /admin/faults: rate as a string',
+    target: 'paymentAdmin',
+    method: 'PUT',
+    path: '/admin/faults',
+    body: '{"errorRate":"high"}',
+    headers: JSON_TYPE,
+    status: 400,
+  },
+  {
+    name: 'PUT /admin/faults: latency of a billion ms',
+    target: 'paymentAdmin',
+    method: 'PUT',
+    path: '/admin/faults',
+    body: '{"addedLatencyMs":1000000000}',
+    headers: JSON_TYPE,
+    status: 400,
+  },
+  {
+    name: 'PUT /admin/faults: text/plain',
+    target: 'paymentAdmin',
+    method: 'PUT',
+    path: '/admin/faults',
+    body: '{}',
+    headers: { 'content-type': 'text/plain' },
+    status: 415,
+  },
+];
+
+describe('bad input table', () => {
+  it('has at least 50 cases with distinct names', () => {
+    assert.ok(BAD_INPUTS.length >= 50, `${BAD_INPUTS.length} cases`);
+    assert.equal(new Set(BAD_INPUTS.map((input) => input.name)).size, BAD_INPUTS.length);
+  });
+});
+
+for (const backend of DATABASE_BACKENDS) {
+  describe(`bad input is a 4xx problem, never a 5xx (${backend})`, () => {
+    let stack: TestStack;
+    let userId: string;
+
+    const baseUrl = (target: Target): string =>
+      ({
+        user: stack.user.url,
+        order: stack.order.url,
+        payment: stack.payment.url,
+        paymentAdmin: stack.payment.adminUrl,
+      })[target];
+
+    before(async () => {
+      stack = await startStack({ backend });
+      const created = await requestJson<{ id: string }>(`${stack.user.url}/users`, {
+        method: 'POST',
+        body: { email: uniqueEmail('bad-input'), name: 'Valid User' },
+      });
+      assert.equal(created.status, 201, created.text);
+      userId = created.body.id;
+    });
+    after(async () => {
+      await stack?.stop();
+    });
+
+    for (const input of BAD_INPUTS) {
+      it(input.name, async () => {
+        const body = typeof input.body === 'string' ? input.body.replaceAll('{userId}', userId) : input.body;
+        const response = await fetch(`${baseUrl(input.target)}${input.path}`, {
+          method: input.method,
+          headers: input.headers ?? {},
+          body: body ?? null,
+          signal: AbortSignal.timeout(15_000),
+        });
+        const text = await response.text();
+        assert.equal(response.status, input.status, text);
+        assert.equal(response.headers.get('content-type'), 'application/problem+json');
+        const problem = JSON.parse(text) as { type: string; title: string; status: number };
+        assert.match(problem.type, /^https:\/\/mesh-stack\.dev\/problems\/[a-z-]+$/);
+        assert.equal(problem.status, response.status);
+        assert.equal(typeof problem.title, 'string');
+        if (response.status === 405) {
+          assert.ok(response.headers.get('allow'), 'a 405 names the allowed methods');
+        }
+      });
+    }
+
+    it('left every process up and healthy, and stored none of it', async () => {
+      for (const service of [stack.user, stack.order, stack.payment]) {
+        assert.equal(service.child.exitCode, null, `${service.name} exited:\n${service.logs()}`);
+        const live = await requestJson(`${service.url}/health/live`);
+        assert.equal(live.status, 200);
+        assert.doesNotMatch(service.logs(), /"level":"(error|fatal)"/, `${service.name} logged an error`);
+      }
+      const orders = await requestJson<{ items: unknown[] }>(`${stack.order.url}/orders?userId=${userId}`);
+      assert.deepEqual(orders.body.items, []);
+    });
+  });
+}
