@@ -1,0 +1,73 @@
+/**
+ * SIGTERM while order-service is busy (real processes, SQLite and PostgreSQL): readiness turns to "draining" at once,
+ * every request already in flight completes successfully, and the process exits 0.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DATABASE_BACKENDS } from '../../../test/support/databases.ts';
+import { requestJson, uniqueEmail } from '../../../test/support/http.ts';
+import { startStack, type TestStack } from '../../../test/support/services.ts';
+
+const IN_FLIGHT_REQUESTS = 16;
+/** Slow payments keep the orders in flight while the signal arrives. */
+const PAYMENT_LATENCY_MS = 3000;
+/** Time for every request to be accepted by order-service before the signal (generous: CI machines are busy). */
+const ACCEPT_WAIT_MS = 1000;
+
+for (const backend of DATABASE_BACKENDS) {
+  describe(`graceful shutdown (${backend})`, () => {
+    let stack: TestStack;
+
+    before(async () => {
+      stack = await startStack({
+        backend,
+        env: { 'order-service': { PAYMENT_SERVICE_TIMEOUT_MS: '10000', DEPENDENCY_DEADLINE_MS: '15000' } },
+      });
+    });
+    after(async () => {
+      await stack?.stop();
+    });
+
+    it('finishes every in-flight request after SIGTERM, reports draining, then exits 0', async () => {
+      const user = await requestJson<{ id: string }>(`${stack.user.url}/users`, {
+        method: 'POST',
+        body: { email: uniqueEmail('drain'), name: 'Drain Test' },
+      });
+      assert.equal(user.status, 201, user.text);
+      const faults = await requestJson(`${stack.payment.adminUrl}/admin/faults`, {
+        method: 'PUT',
+        body: { addedLatencyMs: PAYMENT_LATENCY_MS },
+      });
+      assert.equal(faults.status, 200);
+
+      const orders = stack.order;
+      const inFlight = Array.from({ length: IN_FLIGHT_REQUESTS }, () =>
+        requestJson<{ status: string }>(`${orders.url}/orders`, {
+          method: 'POST',
+          body: { userId: user.body.id, currency: 'SEK', items: [{ sku: 'DRAIN', quantity: 1, unitAmountMinor: 100 }] },
+        }).catch((error: unknown) => error as Error),
+      );
+      await sleep(ACCEPT_WAIT_MS);
+
+      orders.child.kill('SIGTERM');
+      // The admin port stays up while the public one drains, and says so.
+      let readiness = await requestJson<{ status: string }>(`${orders.adminUrl}/health/ready`);
+      for (let attempt = 0; readiness.body?.status !== 'draining' && attempt < 20; attempt++) {
+        await sleep(25);
+        readiness = await requestJson<{ status: string }>(`${orders.adminUrl}/health/ready`);
+      }
+      assert.equal(readiness.status, 503);
+      assert.equal(readiness.body.status, 'draining');
+
+      const results = await Promise.all(inFlight);
+      for (const result of results) {
+        assert.ok(!(result instanceof Error), `an in-flight request failed: ${String(result)}\n${orders.logs()}`);
+        assert.equal(result.status, 201, result.text);
+        assert.equal(result.body.status, 'paid');
+      }
+      assert.equal(await orders.exited, 0, orders.logs());
+      assert.match(orders.logs(), /"msg":"stopped"/);
+    });
+  });
+}
