@@ -25,6 +25,7 @@ import {
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { findTargetHandler, isMiddleware } from 'hono/utils/handler';
+import { HEALTH_PATHS, METRICS_PATH } from '../stack.ts';
 import { ATTR, EXEMPLAR_TRACE_ID_LABEL, KNOWN_HTTP_METHODS, LABEL, LABEL_VALUE, spanName } from './contract.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { kitTracer } from './scope.ts';
@@ -35,7 +36,14 @@ export interface HttpServerTelemetryOptions {
   readonly tracer?: Tracer;
   /** `url.scheme` of the server span. [default=http] (TLS ends at the sidecar or gateway) */
   readonly urlScheme?: string;
+  /**
+   * Exact paths served without a span or a sample: probes and scrapes, which would otherwise fill traces with
+   * noise every few seconds. [default=the health and metrics paths]
+   */
+  readonly ignorePaths?: ReadonlySet<string>;
 }
+
+const DEFAULT_IGNORED_PATHS: ReadonlySet<string> = new Set([...Object.values(HEALTH_PATHS), METRICS_PATH]);
 
 const KNOWN_METHODS: ReadonlySet<string> = new Set(KNOWN_HTTP_METHODS);
 
@@ -84,6 +92,7 @@ export const httpServerTelemetry = ({
   metrics,
   tracer = kitTracer(),
   urlScheme = 'http',
+  ignorePaths = DEFAULT_IGNORED_PATHS,
 }: HttpServerTelemetryOptions): MiddlewareHandler => {
   const { httpServerRequestDuration: duration, httpServerActiveRequests: active } = metrics;
   // Bounded caches: methods are normalized, routes and status codes come from the app, not from clients.
@@ -114,13 +123,15 @@ export const httpServerTelemetry = ({
   };
 
   return async function httpServerTelemetry(c, next) {
+    const path = c.req.path;
+    if (ignorePaths.has(path)) return next();
     const startMs = performance.now();
     const method = normalizeMethod(c.req.method);
     const parent = extractParent(c);
     const attributes: Attributes = {
       [ATTR.httpRequestMethod]: method,
       [ATTR.urlScheme]: urlScheme,
-      [ATTR.urlPath]: c.req.path,
+      [ATTR.urlPath]: path,
     };
     // Named by method until routing resolves; renamed below (a sampler sees the method only, as in semconv).
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);

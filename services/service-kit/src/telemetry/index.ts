@@ -25,3 +25,4 @@ export { metricsHandler } from './metrics-handler.ts';
 export { createPropagator, RequestIdPropagator, requestIdFrom } from './propagation.ts';
 export { INSTRUMENTATION_SCOPE } from './scope.ts';
 export { type StartTelemetryOptions, startTelemetry, type Telemetry } from './sdk.ts';
+export { business, type ServiceTelemetry, type SetupTelemetryOptions, setupTelemetry } from './setup.ts';
