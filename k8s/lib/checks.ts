@@ -74,6 +74,28 @@ export const checkServicePorts = (objects: readonly K8sObject[]): string[] => {
   return problems;
 };
 
+/** Every Ingress backend is a Service port in these manifests. */
+export const checkIngressBackends = (objects: readonly K8sObject[]): string[] => {
+  const problems: string[] = [];
+  for (const ingress of byKind(objects, 'Ingress', 'networking.k8s.io')) {
+    const backends = asArray(at(ingress, 'spec', 'rules')).flatMap((rule) =>
+      asArray(at(rule, 'http', 'paths')).map((path) => at(path, 'backend', 'service')),
+    );
+    for (const backend of backends) {
+      const service = byKind(objects, 'Service').find(
+        (candidate) =>
+          candidate.metadata.name === at(backend, 'name') && namespaceOf(candidate) === namespaceOf(ingress),
+      );
+      const port = at(backend, 'port', 'name') ?? at(backend, 'port', 'number');
+      const ports = asArray(at(service, 'spec', 'ports'));
+      if (!service || !ports.some((candidate) => at(candidate, 'name') === port || at(candidate, 'port') === port)) {
+        problems.push(`${idOf(ingress)}: backend ${String(at(backend, 'name'))}:${String(port)} is not a Service port`);
+      }
+    }
+  }
+  return problems;
+};
+
 /** The stack's HTTP services expose exactly the named ports stack.ts declares, with probes on the admin port. */
 export const checkServiceContract = (objects: readonly K8sObject[]): string[] => {
   const problems: string[] = [];

@@ -9,6 +9,7 @@ import {
   checkAuthorizationReferences,
   checkDeprecatedFields,
   checkForbiddenApis,
+  checkIngressBackends,
   checkIstioReferences,
   checkRetries,
   checkSelectors,
@@ -28,6 +29,7 @@ const SEMANTIC_CHECKS = {
   checkForbiddenApis,
   checkDeprecatedFields,
   checkIstioReferences,
+  checkIngressBackends,
   checkAuthorizationReferences,
   checkRetries,
 } as const;

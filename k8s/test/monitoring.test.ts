@@ -1,0 +1,76 @@
+/**
+ * k8s/monitoring carries observability/ unchanged: every config, rule file and dashboard is in a generated
+ * ConfigMap byte for byte, and none is missing (Kustomize has no globs, so a new file must be listed).
+ */
+import assert from 'node:assert/strict';
+import { globSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { describe, it } from 'node:test';
+import { REPO_ROOT } from '../../scripts/lib/tools.ts';
+import { kustomizeBuild, parseManifests } from '../lib/build.ts';
+import { at, byKind, type K8sObject, stringMap } from '../lib/model.ts';
+
+const objects = parseManifests(kustomizeBuild('monitoring'));
+
+/** ConfigMap data by the generator's name (the built name carries a content hash suffix). */
+const configMapData = (generatorName: string): Record<string, string> => {
+  const found = byKind(objects, 'ConfigMap').filter((map) => map.metadata.name.startsWith(`${generatorName}-`));
+  assert.equal(found.length, 1, `one ConfigMap generated as ${generatorName}`);
+  return stringMap(at(found[0], 'data'));
+};
+
+const read = (path: string): string => readFileSync(join(REPO_ROOT, path), 'utf8');
+
+const mountedConfigMaps = (deployment: K8sObject): string[] =>
+  (at(deployment, 'spec', 'template', 'spec', 'volumes') as unknown[] | undefined)
+    ?.map((volume) => String(at(volume, 'configMap', 'name') ?? ''))
+    .filter(Boolean) ?? [];
+
+describe('k8s/monitoring generates its configuration from observability/', () => {
+  it('the collector, Jaeger, Prometheus and Alertmanager configs are the repository files', () => {
+    assert.deepEqual(configMapData('otel-collector-config'), {
+      'config.yaml': read('observability/otel-collector/config.yaml'),
+    });
+    assert.deepEqual(configMapData('jaeger-config'), { 'config.yaml': read('observability/jaeger/config.yaml') });
+    assert.deepEqual(configMapData('prometheus-config'), {
+      'prometheus.yml': read('observability/prometheus/prometheus-kubernetes.yml'),
+    });
+    assert.deepEqual(configMapData('alertmanager-config'), {
+      'alertmanager.yml': read('observability/prometheus/alertmanager.yml'),
+    });
+  });
+
+  for (const [generator, pattern] of [
+    ['prometheus-rules', 'observability/prometheus/rules/*.yaml'],
+    ['grafana-dashboards', 'observability/grafana/dashboards/*.json'],
+  ] as const) {
+    it(`${generator} holds every ${pattern}`, () => {
+      const files = globSync(pattern, { cwd: REPO_ROOT }).sort();
+      assert.ok(files.length > 0, `no ${pattern}`);
+      assert.deepEqual(configMapData(generator), Object.fromEntries(files.map((file) => [basename(file), read(file)])));
+    });
+  }
+
+  it('every generated ConfigMap is mounted by a workload (the hash suffix is rewritten in the references)', () => {
+    const mounted = new Set(byKind(objects, 'Deployment').flatMap(mountedConfigMaps));
+    for (const map of byKind(objects, 'ConfigMap'))
+      assert.ok(mounted.has(map.metadata.name), `${map.metadata.name} is mounted`);
+  });
+
+  it('the Prometheus rules are mounted where prometheus-kubernetes.yml looks for them', () => {
+    const config = read('observability/prometheus/prometheus-kubernetes.yml');
+    assert.match(config, /rule_files:\s*\n\s*- rules\/\*\.yaml/);
+    const prometheus = byKind(objects, 'Deployment').find((deployment) => deployment.metadata.name === 'prometheus');
+    const container = at(prometheus, 'spec', 'template', 'spec', 'containers', 0);
+    const args = (at(container, 'args') as string[]).join(' ');
+    assert.match(args, /--config\.file=\/etc\/prometheus\/prometheus\.yml/);
+    const mounts = (at(container, 'volumeMounts') as unknown[]).map((mount) => [
+      at(mount, 'name'),
+      at(mount, 'mountPath'),
+    ]);
+    assert.deepEqual(
+      mounts.find(([name]) => name === 'rules'),
+      ['rules', '/etc/prometheus/rules'],
+    );
+  });
+});
