@@ -18,8 +18,10 @@ import {
   renderDashboards,
   serializeDashboard,
 } from './index.ts';
+import { DATASOURCE_REF } from './lib/datasources.ts';
 import { buildDashboard } from './lib/spec.ts';
 import { lintDashboard } from './lint.ts';
+import { renderProvisioning } from './provisioning.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 const catalog = stackCatalog(RULE_FILES);
@@ -40,6 +42,12 @@ describe('generated dashboards', () => {
     const onDisk = readdirSync(join(REPO_ROOT, DASHBOARDS_DIR)).filter((file) => file.endsWith('.json'));
     assert.deepEqual(onDisk.sort(), [...rendered.keys()].map((path) => path.split('/').at(-1)).sort());
     for (const [path, content] of rendered) {
+      assert.equal(readFileSync(join(REPO_ROOT, path), 'utf8'), content, `${path} has drifted from its source`);
+    }
+  });
+
+  it('and the provisioning files match their TypeScript source', () => {
+    for (const [path, content] of renderProvisioning()) {
       assert.equal(readFileSync(join(REPO_ROOT, path), 'utf8'), content, `${path} has drifted from its source`);
     }
   });
@@ -109,16 +117,16 @@ describe('the dashboard checks', () => {
     panel.targets = [
       {
         refId: 'A',
-        datasource: { uid: '${datasource}' },
+        datasource: DATASOURCE_REF,
         expr: `sum(rate(${counter}{job=~"$job",instance=~"$instance"}[5m]))`,
       },
-      { refId: 'B', datasource: { uid: '${datasource}' }, expr: `sum(${counter}{job=~"$job",instance=~"$instance"})` },
+      { refId: 'B', datasource: DATASOURCE_REF, expr: `sum(${counter}{job=~"$job",instance=~"$instance"})` },
       {
         refId: 'C',
-        datasource: { uid: '${datasource}' },
+        datasource: DATASOURCE_REF,
         expr: `sum(rate(${counter}{instance=~"$instance"}[$__rate_interval]))`,
       },
-      { refId: 'D', datasource: { uid: '${datasource}' }, expr: `sum(rate(${counter}[$__rate_interval])` },
+      { refId: 'D', datasource: DATASOURCE_REF, expr: `sum(rate(${counter}[$__rate_interval])` },
     ];
     const problems = lintDashboard(model, catalog).join('\n');
     assert.match(problems, /target A: rate\(.*\) uses \[5m\], not \[\$__rate_interval\]/);

@@ -4,6 +4,11 @@
  */
 export const PROMETHEUS_DATASOURCE = { uid: 'mesh-stack-prometheus', name: 'Prometheus', type: 'prometheus' } as const;
 export const JAEGER_DATASOURCE = { uid: 'mesh-stack-jaeger', name: 'Jaeger', type: 'jaeger' } as const;
+export const ALERTMANAGER_DATASOURCE = {
+  uid: 'mesh-stack-alertmanager',
+  name: 'Alertmanager',
+  type: 'alertmanager',
+} as const;
 
 /** Every panel and every query uses the dashboard's datasource variable, never a fixed datasource. */
 export const DATASOURCE_VARIABLE = 'datasource';
