@@ -69,9 +69,10 @@ describe('strict schema conversion', () => {
 
   it('checks CRD metadata against the real ObjectMeta and closes the root', () => {
     const [server] = LINKERD_POLICY_CRDS.flatMap((crd) => schemasFromCrd(crd, swagger));
-    assert.deepEqual(server?.gvk, { group: 'policy.linkerd.io', version: 'v1beta3', kind: 'Server' });
-    assert.equal(server?.schema.additionalProperties, false);
-    assert.deepEqual((server?.schema.properties as Record<string, unknown>).metadata, {
+    assert.ok(server);
+    assert.deepEqual(server.gvk, { group: 'policy.linkerd.io', version: 'v1beta3', kind: 'Server' });
+    assert.equal(server.schema.additionalProperties, false);
+    assert.deepEqual((server.schema.properties as Record<string, unknown>).metadata, {
       $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
     });
   });
