@@ -22,7 +22,7 @@ interface BadInput {
   readonly status: number;
 }
 
-const JSON_TYPE = { 'content-type': 'application/json' };
+const JSON_TYPE: Record<string, string> = { 'content-type': 'application/json' };
 const UUID = '0190f5c8-7a3e-7cc1-8f4e-2b9d6c1a0e11';
 const ONE_MEGABYTE = `{"padding":"${'x'.repeat(1024 * 1024)}"}`;
 
@@ -37,9 +37,14 @@ const order = (fields: Record<string, unknown>) =>
   JSON.stringify({ userId: '{userId}', currency: 'EUR', items: [item()], ...fields });
 const payment = (fields: Record<string, unknown>) =>
   JSON.stringify({ orderId: UUID, amountMinor: 100, currency: 'EUR', ...fields });
-const withKey = { ...JSON_TYPE, 'idempotency-key': 'bad-input-key' };
+const withKey: Record<string, string> = { ...JSON_TYPE, 'idempotency-key': 'bad-input-key' };
 
-const postUser = (name: string, body: string | Uint8Array, status = 400, headers = JSON_TYPE): BadInput => ({
+const postUser = (
+  name: string,
+  body: string | Uint8Array,
+  status = 400,
+  headers: Record<string, string> = JSON_TYPE,
+): BadInput => ({
   name: `POST /users: ${name}`,
   target: 'user',
   method: 'POST',
@@ -48,7 +53,12 @@ const postUser = (name: string, body: string | Uint8Array, status = 400, headers
   headers,
   status,
 });
-const postOrder = (name: string, body: string | Uint8Array, status = 400, headers = JSON_TYPE): BadInput => ({
+const postOrder = (
+  name: string,
+  body: string | Uint8Array,
+  status = 400,
+  headers: Record<string, string> = JSON_TYPE,
+): BadInput => ({
   name: `POST /orders: ${name}`,
   target: 'order',
   method: 'POST',
@@ -57,7 +67,12 @@ const postOrder = (name: string, body: string | Uint8Array, status = 400, header
   headers,
   status,
 });
-const postPayment = (name: string, body: string | Uint8Array, status = 400, headers = withKey): BadInput => ({
+const postPayment = (
+  name: string,
+  body: string | Uint8Array,
+  status = 400,
+  headers: Record<string, string> = withKey,
+): BadInput => ({
   name: `POST /payments: ${name}`,
   target: 'payment',
   method: 'POST',
