@@ -15,6 +15,7 @@ import {
   type DashboardJson,
   listDashboardQueries,
   MESH_ONLY_MARK,
+  meshOfDescription,
   renderDashboards,
   serializeDashboard,
 } from './index.ts';
@@ -71,6 +72,7 @@ describe('generated dashboards', () => {
       for (const panel of dashboard.panels) {
         assert.ok(panel.targets.length > 0 && panel.targets.every((target) => target.expr.length > 0), panel.title);
         assert.equal(panel.meshOnly, dashboard.uid === 'mesh-stack-mesh', `${dashboard.uid} / ${panel.title}`);
+        assert.equal(panel.mesh !== undefined, panel.meshOnly, `${dashboard.uid} / ${panel.title}`);
       }
       assert.ok(dashboard.variables.some((variable) => variable.name === 'datasource'));
     }
@@ -154,7 +156,15 @@ describe('the dashboard checks', () => {
 
   it('recognise mesh-only panels by their description mark', () => {
     const mesh = listDashboardQueries().find((dashboard) => dashboard.uid === 'mesh-stack-mesh');
-    assert.ok(mesh?.panels.every((panel) => panel.meshOnly));
-    assert.ok(MESH_ONLY_MARK.startsWith('['));
+    const istio = mesh?.panels.filter((panel) => panel.mesh === 'istio') ?? [];
+    const linkerd = mesh?.panels.filter((panel) => panel.mesh === 'linkerd') ?? [];
+    assert.ok(
+      istio.length > 0 && istio.every((panel) => panel.targets.every((target) => target.expr.includes('istio_'))),
+    );
+    assert.ok(
+      linkerd.length > 0 && linkerd.every((panel) => panel.targets.every((target) => !target.expr.includes('istio_'))),
+    );
+    assert.equal(meshOfDescription(`${MESH_ONLY_MARK}: linkerd] Inbound requests.`), 'linkerd');
+    assert.equal(meshOfDescription('Requests per second.'), undefined);
   });
 });

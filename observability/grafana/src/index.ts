@@ -10,10 +10,10 @@ import { overviewDashboard } from './dashboards/overview.ts';
 import { pipelineDashboard } from './dashboards/pipeline.ts';
 import { serviceDashboard } from './dashboards/service.ts';
 import { sloDashboard } from './dashboards/slo.ts';
-import { buildDashboard, type DashboardSpec, MESH_ONLY_MARK } from './lib/spec.ts';
+import { buildDashboard, type DashboardSpec, MESH_ONLY_MARK, type Mesh, meshOfDescription } from './lib/spec.ts';
 
 export { DATASOURCE_VARIABLE, JAEGER_DATASOURCE, PROMETHEUS_DATASOURCE } from './lib/datasources.ts';
-export { MESH_ONLY_MARK, STACK_TAG } from './lib/spec.ts';
+export { MESH_ONLY_MARK, type Mesh, meshOfDescription, STACK_TAG } from './lib/spec.ts';
 
 /** File name (without `.json`) → dashboard; the file name is `<component>-<kind>`-style and stable. */
 export const DASHBOARDS: Readonly<Record<string, DashboardSpec>> = {
@@ -51,6 +51,8 @@ export interface DashboardPanelInfo {
   readonly type: string;
   /** Only has data where Istio or Linkerd sidecars run (marked with {@link MESH_ONLY_MARK}). */
   readonly meshOnly: boolean;
+  /** Which mesh's sidecars it needs, when {@link meshOnly}. */
+  readonly mesh: Mesh | undefined;
   readonly targets: readonly DashboardTarget[];
 }
 
@@ -113,6 +115,7 @@ export const dashboardInfo = (model: DashboardJson): DashboardInfo => ({
     title: panel.title ?? '',
     type: panel.type ?? '',
     meshOnly: (panel.description ?? '').startsWith(MESH_ONLY_MARK),
+    mesh: meshOfDescription(panel.description ?? ''),
     targets: (panel.targets ?? []).map((target) => ({ refId: target.refId ?? '', expr: target.expr ?? '' })),
   })),
 });

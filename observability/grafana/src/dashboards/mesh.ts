@@ -40,7 +40,8 @@ const inbound = [eq(LINKERD_LABEL.direction, LINKERD_VALUE.inbound), re(TARGET_L
 const byDeployment = [LINKERD_LABEL.deployment];
 const deploymentLegend = `{{${LINKERD_LABEL.deployment}}}`;
 
-const meshPanel = (panel: Omit<PanelSpec, 'meshOnly'>): PanelSpec => ({ ...panel, meshOnly: true });
+const istioPanel = (panel: Omit<PanelSpec, 'meshOnly'>): PanelSpec => ({ ...panel, meshOnly: 'istio' });
+const linkerdPanel = (panel: Omit<PanelSpec, 'meshOnly'>): PanelSpec => ({ ...panel, meshOnly: 'linkerd' });
 
 export const meshDashboard: DashboardSpec = {
   uid: 'mesh-stack-mesh',
@@ -60,7 +61,7 @@ export const meshDashboard: DashboardSpec = {
     {
       title: 'Istio',
       panels: [
-        meshPanel({
+        istioPanel({
           kind: 'timeseries',
           title: 'Istio requests by edge',
           description: 'Requests per second per source → destination workload, as reported by the destination proxy.',
@@ -68,7 +69,7 @@ export const meshDashboard: DashboardSpec = {
           queries: [{ expr: sumBy(byEdge, rate(sel(istio, ...destinationSide))), legend: edgeLegend }],
           width: 8,
         }),
-        meshPanel({
+        istioPanel({
           kind: 'timeseries',
           title: 'Istio success ratio by destination',
           description: 'Share of requests to each workload not answered with a 5xx (destination proxy).',
@@ -78,7 +79,7 @@ export const meshDashboard: DashboardSpec = {
           min: 0,
           max: 1,
         }),
-        meshPanel({
+        istioPanel({
           kind: 'timeseries',
           title: 'Istio latency p95 by destination',
           description:
@@ -92,7 +93,7 @@ export const meshDashboard: DashboardSpec = {
           ],
           width: 8,
         }),
-        meshPanel({
+        istioPanel({
           kind: 'timeseries',
           title: 'mTLS share by destination',
           description:
@@ -108,7 +109,7 @@ export const meshDashboard: DashboardSpec = {
           min: 0,
           max: 1,
         }),
-        meshPanel({
+        istioPanel({
           kind: 'timeseries',
           title: 'Envoy response flags by edge',
           description:
@@ -130,7 +131,7 @@ export const meshDashboard: DashboardSpec = {
     {
       title: 'Linkerd',
       panels: [
-        meshPanel({
+        linkerdPanel({
           kind: 'timeseries',
           title: 'Linkerd inbound requests',
           description: 'Inbound requests per second per deployment, as counted by its Linkerd proxy.',
@@ -143,7 +144,7 @@ export const meshDashboard: DashboardSpec = {
           ],
           width: 8,
         }),
-        meshPanel({
+        linkerdPanel({
           kind: 'timeseries',
           title: 'Linkerd success ratio',
           description: 'Share of inbound responses the proxy classified as success, per deployment.',
@@ -158,7 +159,7 @@ export const meshDashboard: DashboardSpec = {
           min: 0,
           max: 1,
         }),
-        meshPanel({
+        linkerdPanel({
           kind: 'timeseries',
           title: 'Linkerd latency p95',
           description:
@@ -172,7 +173,7 @@ export const meshDashboard: DashboardSpec = {
           ],
           width: 8,
         }),
-        meshPanel({
+        linkerdPanel({
           kind: 'timeseries',
           title: 'Linkerd mTLS share',
           description: 'Share of inbound requests the proxy received over mTLS (tls="true"), per deployment.',
@@ -187,7 +188,7 @@ export const meshDashboard: DashboardSpec = {
           min: 0,
           max: 1,
         }),
-        meshPanel({
+        linkerdPanel({
           kind: 'timeseries',
           title: 'Linkerd outbound edges',
           description: 'Outbound requests per second from each deployment to each destination deployment.',

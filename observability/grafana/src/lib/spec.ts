@@ -11,8 +11,16 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCE_REF, DATASOURCE_VARIABLE, PROMETHEUS_DATASOURCE } from './datasources.ts';
 
-/** Description prefix of panels that only have data on a mesh (Istio or Linkerd sidecars): machine-readable. */
-export const MESH_ONLY_MARK = '[mesh only]';
+/** The meshes whose sidecar metrics some panels need. */
+export type Mesh = 'istio' | 'linkerd';
+/**
+ * Description prefix of panels that only have data on a mesh, machine-readable: `[mesh only: istio] …`.
+ * {@link meshOfDescription} reads it back from the JSON.
+ */
+export const MESH_ONLY_MARK = '[mesh only';
+export const meshOnlyMark = (mesh: Mesh): string => `${MESH_ONLY_MARK}: ${mesh}]`;
+export const meshOfDescription = (description: string): Mesh | undefined =>
+  /^\[mesh only: (istio|linkerd)\]/.exec(description)?.[1] as Mesh | undefined;
 /** Tag on every dashboard of the stack; the dashboards link to each other through it. */
 export const STACK_TAG = 'mesh-stack';
 
@@ -34,7 +42,8 @@ export interface PanelSpec {
   readonly queries: readonly QuerySpec[];
   readonly width?: number;
   readonly height?: number;
-  readonly meshOnly?: boolean;
+  /** Only has data where this mesh's sidecars run. */
+  readonly meshOnly?: Mesh;
   readonly min?: number;
   readonly max?: number;
   readonly stacked?: boolean;
@@ -79,7 +88,7 @@ const legend = (): common.VizLegendOptionsBuilder =>
     .calcs(['mean', 'max', 'lastNotNull']);
 
 const description = (spec: PanelSpec): string =>
-  spec.meshOnly ? `${MESH_ONLY_MARK} ${spec.description}` : spec.description;
+  spec.meshOnly ? `${meshOnlyMark(spec.meshOnly)} ${spec.description}` : spec.description;
 
 const buildPanel = (spec: PanelSpec, id: number) => {
   const targets = spec.queries.map(target);
