@@ -3,7 +3,7 @@
  * Collector (its span-metrics connector and its own telemetry), Prometheus and Alertmanager. The contract check
  * accepts these names and labels next to the telemetry contract; each entry cites where the name is documented.
  */
-import type { MetricType } from '@mesh-stack/service-kit/contract';
+import { LABEL, type MetricType } from '@mesh-stack/service-kit/contract';
 
 export type ExternalSource = 'istio' | 'linkerd' | 'otel-collector' | 'prometheus' | 'alertmanager';
 
@@ -106,7 +106,13 @@ const PROMETHEUS_DOC =
 
 const istioRequestLabels = Object.values(ISTIO_LABEL);
 const linkerdLabels = Object.values(LINKERD_LABEL);
-const spanMetricsLabels = Object.values(SPANMETRICS_LABEL);
+/** The connector's standard labels plus the span attributes our collector config adds as dimensions. */
+const spanMetricsLabels = [
+  ...Object.values(SPANMETRICS_LABEL),
+  LABEL.httpRequestMethod,
+  LABEL.httpResponseStatusCode,
+  LABEL.httpRoute,
+];
 
 export const ISTIO_METRIC = {
   requests: {

@@ -29,6 +29,7 @@ import {
   RULES_DIR,
   renderPrometheusFiles,
 } from './render.ts';
+import { SLOS } from './rules/slo.ts';
 import { ALWAYS_FIRING } from './rules/symptoms.ts';
 import { stackCatalog } from './stack-catalog.ts';
 
@@ -123,6 +124,23 @@ describe('alerts', () => {
     assert.ok(auditAlertTests(alerts, firingOnly, ALWAYS_FIRING).some((problem) => problem.endsWith('stays silent')));
     const badAnnotations = { ...untested, annotations: { summary: 'no period', description: 'static' } };
     assert.equal(auditAlertConventions([badAnnotations], ALWAYS_FIRING).length, 3);
+  });
+});
+
+describe('docs/observability.md', () => {
+  it('lists every SLO with its objective and every alert with its runbook', () => {
+    const docs = readFileSync(join(REPO_ROOT, 'docs', 'observability.md'), 'utf8');
+    for (const slo of SLOS) {
+      assert.ok(
+        docs.includes(
+          `| \`${slo.id}\` | ${slo.service} | ${slo.kind} | ${slo.objective * 100}% | ${slo.description} |`,
+        ),
+        slo.id,
+      );
+    }
+    for (const alert of new Set(alerts.map((rule) => rule.alert))) {
+      assert.ok(docs.includes(`[${alert}](runbooks/${alert}.md)`), alert);
+    }
   });
 });
 

@@ -179,7 +179,7 @@ const collectorReceiver = {
   [COLLECTOR_LABEL.receiver]: 'otlp',
   [COLLECTOR_LABEL.transport]: 'http',
 };
-const collectorExporter = { ...collectorTarget, [COLLECTOR_LABEL.exporter]: 'otlphttp/jaeger' };
+const collectorExporter = { ...collectorTarget, [COLLECTOR_LABEL.exporter]: 'otlp_grpc/jaeger' };
 
 export const SYMPTOM_TESTS: readonly AlertTestCase[] = [
   {
