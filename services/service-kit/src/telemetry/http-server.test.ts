@@ -137,6 +137,21 @@ describe('httpServerTelemetry on a served Hono app', () => {
     assert.match(openMetrics, /# EOF\n$/);
   });
 
+  it('counts every request in the duration histogram, exemplar or not', async () => {
+    const count = async () => {
+      const text = await (await fetch(`${adminUrl}/metrics`)).text();
+      const line = text
+        .split('\n')
+        .find(
+          (l) => l.startsWith(`${DURATION}_count{`) && l.includes('http_route="/users/:id"') && l.includes('"200"'),
+        );
+      return Number(line?.split(' ').at(-1) ?? 0);
+    };
+    const before = await count();
+    for (let index = 0; index < 20; index++) await (await fetch(`${baseUrl}/users/${index}`)).arrayBuffer();
+    assert.equal(await count(), before + 20);
+  });
+
   it('serves an exposition promtool accepts, in the classic text format unless OpenMetrics is asked for', async () => {
     const response = await fetch(`${adminUrl}/metrics`);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
