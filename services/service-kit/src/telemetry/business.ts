@@ -36,6 +36,8 @@ export interface BusinessTelemetry {
   faultSettings(settings: Readonly<Record<FaultKind, number>>): void;
   /** Adds a business-step event to the active span. Attribute values must never be PII. */
   step(event: SpanEventName, attributes?: Attributes): void;
+  /** Sets attributes (ids, totals, outcomes: never PII) on the active span, the request's server span. */
+  annotate(attributes: Attributes): void;
 }
 
 /**
@@ -71,5 +73,8 @@ export const businessTelemetry = ({
   },
   step(event, attributes) {
     trace.getActiveSpan()?.addEvent(event, attributes);
+  },
+  annotate(attributes) {
+    trace.getActiveSpan()?.setAttributes(attributes);
   },
 });

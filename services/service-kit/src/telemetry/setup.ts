@@ -43,6 +43,7 @@ const NOOP_BUSINESS: BusinessTelemetry = {
   paymentProcessed: () => {},
   faultSettings: () => {},
   step: () => {},
+  annotate: () => {},
 };
 
 /** Business telemetry of this process: no-op until {@link setupTelemetry} ran (unit tests of a service's app). */
