@@ -17,6 +17,7 @@ import {
   MESH_ONLY_MARK,
   meshOfDescription,
   renderDashboards,
+  resolveQuery,
   serializeDashboard,
 } from './index.ts';
 import { DATASOURCE_REF } from './lib/datasources.ts';
@@ -75,6 +76,28 @@ describe('generated dashboards', () => {
         assert.equal(panel.mesh !== undefined, panel.meshOnly, `${dashboard.uid} / ${panel.title}`);
       }
       assert.ok(dashboard.variables.some((variable) => variable.name === 'datasource'));
+    }
+  });
+});
+
+describe('resolveQuery', () => {
+  it('substitutes time macros and variable defaults the way Grafana opens the dashboard', () => {
+    const service = listDashboardQueries().find((dashboard) => dashboard.uid === 'mesh-stack-service') ?? assert.fail();
+    const overview =
+      listDashboardQueries().find((dashboard) => dashboard.uid === 'mesh-stack-overview') ?? assert.fail();
+    const expr = 'sum(rate(x{job=~"$job",instance=~"${instance}"}[$__rate_interval]))';
+    assert.equal(resolveQuery(service, expr, '2m'), 'sum(rate(x{job=~"order-service",instance=~".+"}[2m]))');
+    assert.equal(
+      resolveQuery(overview, expr),
+      'sum(rate(x{job=~"user-service|order-service|payment-service",instance=~"${instance}"}[1m]))',
+    );
+  });
+
+  it('leaves no variable behind in any query of a dashboard', () => {
+    for (const dashboard of listDashboardQueries()) {
+      for (const target of dashboard.panels.flatMap((panel) => panel.targets)) {
+        assert.doesNotMatch(resolveQuery(dashboard, target.expr), /\$/, `${dashboard.uid}: ${target.expr}`);
+      }
     }
   });
 });

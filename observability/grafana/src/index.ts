@@ -127,3 +127,27 @@ export const dashboardInfo = (model: DashboardJson): DashboardInfo => ({
  */
 export const listDashboardQueries = (): DashboardInfo[] =>
   Object.values(DASHBOARDS).map((spec) => dashboardInfo(buildDashboard(spec) as DashboardJson));
+
+/** Grafana's time macros, replaced by one window when a query is run outside Grafana. */
+const TIME_MACROS = /\$\{?(__rate_interval|__interval|__range)\}?/g;
+
+/**
+ * A panel query as Grafana would send it when the dashboard opens with its defaults: time macros become
+ * `window`, each variable its default value (All becomes the variable's `allValue`, `.+` when unset), and
+ * `${datasource}` is not part of PromQL. Used by the end-to-end test to run every query against Prometheus.
+ *
+ * @example resolveQuery(dashboard, 'sum(rate(x{job=~"$job"}[$__rate_interval]))', '1m')
+ */
+export const resolveQuery = (dashboard: DashboardInfo, expr: string, window = '1m'): string => {
+  const values = new Map(
+    dashboard.variables.map((variable) => [
+      variable.name,
+      variable.defaultValue === undefined || variable.defaultValue === '$__all'
+        ? (variable.allValue ?? '.+')
+        : variable.defaultValue,
+    ]),
+  );
+  return expr
+    .replace(TIME_MACROS, window)
+    .replace(/\$\{?([a-zA-Z_][a-zA-Z0-9_]*)\}?/g, (match, name: string) => values.get(name) ?? match);
+};

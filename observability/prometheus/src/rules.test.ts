@@ -134,7 +134,13 @@ describe('docs/observability.md', () => {
     const rows = docs
       .split('\n')
       .filter((line) => line.startsWith('|'))
-      .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()).join(' | '));
+      .map((line) =>
+        line
+          .split('|')
+          .slice(1, -1)
+          .map((cell) => cell.trim())
+          .join(' | '),
+      );
     for (const slo of SLOS) {
       const row = [`\`${slo.id}\``, slo.service, slo.kind, `${slo.objective * 100}%`, slo.description].join(' | ');
       assert.ok(rows.includes(row), `docs/observability.md has no row: ${row}`);

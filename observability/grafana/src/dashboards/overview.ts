@@ -3,8 +3,9 @@
  * much error budget each SLO has left. The first dashboard to open.
  */
 import { LABEL, METRIC, RUNTIME_METRIC } from '@mesh-stack/service-kit/contract';
+import { SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
 import { PROMETHEUS_METRIC } from '../../../prometheus/src/external-metrics.ts';
-import { count, quantile, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
+import { count, oneOf, quantile, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
 import { ALERT_LABEL } from '../../../prometheus/src/rules/model.ts';
 import { SLO_RECORD } from '../../../prometheus/src/rules/slo.ts';
 import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
@@ -24,6 +25,8 @@ export const overviewDashboard: DashboardSpec = {
       label: 'Service',
       query: `label_values(${count(METRIC.httpServerRequestDuration.name)}, ${TARGET_LABEL.job})`,
       multi: true,
+      // "All" means the stack's services, not every scrape job (collector, Prometheus, …).
+      allValue: oneOf(SERVICE_NAMES),
     }),
   ],
   rows: [

@@ -156,6 +156,8 @@ export interface QueryVariableOptions {
   readonly multi: boolean;
   /** Default selection; `undefined` selects All (multi) or the first value. */
   readonly defaultValue?: string;
+  /** Regex sent for "All" (multi only); default `.+`. */
+  readonly allValue?: string;
 }
 
 export const queryVariable = (name: string, options: QueryVariableOptions): dashboard.QueryVariableBuilder => {
@@ -168,7 +170,7 @@ export const queryVariable = (name: string, options: QueryVariableOptions): dash
     .sort(dashboard.VariableSort.AlphabeticalAsc)
     .multi(options.multi)
     .includeAll(options.multi);
-  if (options.multi) builder.allValue('.+');
+  if (options.multi) builder.allValue(options.allValue ?? '.+');
   if (options.defaultValue !== undefined) {
     builder.current({ selected: true, text: options.defaultValue, value: options.defaultValue });
   } else if (options.multi) {
