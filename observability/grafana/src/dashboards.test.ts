@@ -85,10 +85,12 @@ describe('resolveQuery', () => {
     const service = listDashboardQueries().find((dashboard) => dashboard.uid === 'mesh-stack-service') ?? assert.fail();
     const overview =
       listDashboardQueries().find((dashboard) => dashboard.uid === 'mesh-stack-overview') ?? assert.fail();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's ${var} syntax, not a JavaScript template.
     const expr = 'sum(rate(x{job=~"$job",instance=~"${instance}"}[$__rate_interval]))';
     assert.equal(resolveQuery(service, expr, '2m'), 'sum(rate(x{job=~"order-service",instance=~".+"}[2m]))');
     assert.equal(
       resolveQuery(overview, expr),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the overview has no instance variable to substitute.
       'sum(rate(x{job=~"user-service|order-service|payment-service",instance=~"${instance}"}[1m]))',
     );
   });
