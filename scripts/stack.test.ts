@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { HEALTH_PATHS, SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
 import { isPortFree } from './lib/stack/port-check.ts';
 import { stackPorts, TEST_PORT_OFFSETS } from './lib/stack/ports.ts';
@@ -15,6 +16,20 @@ import { COMPONENT_NAMES, ComponentFailure, type StackHandle, startStack } from 
 
 const dir = mkdtempSync(join(tmpdir(), 'stack-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Polls until `probe` returns a value (not undefined) or the time is up. */
+const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await sleep(250);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+};
+
+const json = async <T>(url: string): Promise<T> =>
+  (await fetch(url, { signal: AbortSignal.timeout(5_000) })).json() as Promise<T>;
 
 const status = async (url: string): Promise<number> => {
   const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
@@ -62,11 +77,14 @@ describe('the full local stack', () => {
 
   it("points Prometheus's scrape targets, rules and Alertmanager at this stack", async () => {
     const offset = TEST_PORT_OFFSETS.stackTest;
-    const targets = (await (await fetch(`${stack.urls.prometheus}/api/v1/targets`)).json()) as {
-      data: { activeTargets: { scrapeUrl: string }[] };
-    };
-    const scraped = targets.data.activeTargets.map((target) => Number(new URL(target.scrapeUrl).port));
-    assert.ok(scraped.length > 0);
+    // Prometheus discovers static targets and Alertmanagers asynchronously, a few seconds after it is ready.
+    const scraped = await eventually('Prometheus targets', async () => {
+      const targets = await json<{ data: { activeTargets: { scrapeUrl: string }[] } }>(
+        `${stack.urls.prometheus}/api/v1/targets`,
+      );
+      const ports = targets.data.activeTargets.map((target) => Number(new URL(target.scrapeUrl).port));
+      return ports.length > 0 ? ports : undefined;
+    });
     const ours = new Set(
       Object.values(stackPorts(offset).services)
         .map((ports) => ports.adminPort)
@@ -74,17 +92,23 @@ describe('the full local stack', () => {
     );
     for (const port of scraped) assert.ok(ours.has(port), `Prometheus scrapes port ${port}, outside this stack`);
 
-    const rules = (await (await fetch(`${stack.urls.prometheus}/api/v1/rules`)).json()) as {
-      data: { groups: unknown[] };
-    };
+    const rules = await json<{ data: { groups: unknown[] } }>(`${stack.urls.prometheus}/api/v1/rules`);
     assert.ok(rules.data.groups.length > 0, 'the project rules are loaded');
-    const alertmanagers = (await (await fetch(`${stack.urls.prometheus}/api/v1/alertmanagers`)).json()) as {
-      data: { activeAlertmanagers: { url: string }[] };
-    };
-    assert.deepEqual(
-      alertmanagers.data.activeAlertmanagers.map((am) => new URL(am.url).port),
-      [String(stackPorts(offset).backends.alertmanager)],
-    );
+    const alertmanagers = await eventually('the Alertmanager in Prometheus', async () => {
+      const found = await json<{ data: { activeAlertmanagers: { url: string }[] } }>(
+        `${stack.urls.prometheus}/api/v1/alertmanagers`,
+      );
+      const urls = found.data.activeAlertmanagers.map((am) => new URL(am.url).port);
+      return urls.length > 0 ? urls : undefined;
+    });
+    assert.deepEqual(alertmanagers, [String(stackPorts(offset).backends.alertmanager)]);
+  });
+
+  it('stays within its memory budget of 1.5 GiB when idle', () => {
+    const usage = stack.residentBytes();
+    assert.deepEqual(Object.keys(usage).sort(), [...COMPONENT_NAMES].sort());
+    const total = Object.values(usage).reduce((sum, bytes) => sum + bytes, 0);
+    assert.ok(total < 1.5 * 2 ** 30, `resident memory ${JSON.stringify(usage)}`);
   });
 
   it('restarts a single component (the collector) in place', async () => {

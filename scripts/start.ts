@@ -74,5 +74,6 @@ try {
   console.error(`\n[start] ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }
-say('the stack is up');
+const mebibytes = Object.values(stack.residentBytes()).reduce((sum, bytes) => sum + bytes, 0) / 2 ** 20;
+say(`the stack is up, using ${Math.round(mebibytes)} MiB of memory (resident, all components)`);
 printUrls(stack.urls, stack.logDir);

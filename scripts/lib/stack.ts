@@ -99,6 +99,8 @@ export interface StackHandle {
   stopComponent(component: ComponentName): Promise<void>;
   /** Starts a stopped component again and waits until it is ready. */
   startComponent(component: ComponentName): Promise<void>;
+  /** Resident memory of each running component, in bytes (the stack's budget is 1.5 GiB in total). */
+  residentBytes(): Partial<Record<ComponentName, number>>;
   /** Stops everything, services first (so they flush their telemetry), then the backends. Idempotent. */
   stop(): Promise<void>;
 }
@@ -249,6 +251,13 @@ export const startStack = async (options: StackOptions = {}): Promise<StackHandl
       if (!wanted.has(name)) throw new Error(`${name} is not part of this stack`);
       await launch(name);
     },
+    residentBytes: () =>
+      Object.fromEntries(
+        [...running].flatMap(([name, component]) => {
+          const bytes = component.residentBytes();
+          return bytes === undefined ? [] : [[name, bytes]];
+        }),
+      ),
     stop: stopAll,
   };
 };

@@ -4,7 +4,7 @@
  * only after a grace period.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -89,6 +89,17 @@ export class ComponentProcess {
 
   get stopping(): boolean {
     return this.#stopping;
+  }
+
+  /** Resident memory of the process in bytes (Linux /proc), or undefined once it has exited. */
+  residentBytes(): number | undefined {
+    if (this.#exitStatus !== undefined || this.#child.pid === undefined) return undefined;
+    try {
+      const kib = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${this.#child.pid}/status`, 'utf8'))?.[1];
+      return kib === undefined ? undefined : Number(kib) * 1024;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The last lines the component printed, for error messages. */

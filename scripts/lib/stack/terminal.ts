@@ -15,7 +15,7 @@ export const terminalPrinter = (colorize: boolean): LineListener => {
   const pretty = prettyFactory({
     colorize,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname',
+    ignore: 'pid,hostname,service', // the prefix already names the service
     singleLine: true,
   });
   return (component, line) => {
