@@ -43,7 +43,17 @@ const RUNNER_VARIABLES = ['NODE_TEST_CONTEXT', 'NODE_OPTIONS'];
 const childEnv = (overrides: Readonly<Record<string, string>>): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env };
   for (const name of RUNNER_VARIABLES) delete env[name];
-  return { ...env, HOST: '127.0.0.1', PORT: '0', ADMIN_PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...overrides };
+  // Spans go nowhere unless a test brings an OTLP receiver (OTEL_TRACES_EXPORTER=otlp plus an endpoint).
+  return {
+    ...env,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ADMIN_PORT: '0',
+    LOG_LEVEL: 'info',
+    LOG_FORMAT: 'json',
+    OTEL_TRACES_EXPORTER: 'none',
+    ...overrides,
+  };
 };
 
 /**

@@ -65,6 +65,7 @@ describe('telemetry of the running services', () => {
   before(async () => {
     receiver = await startOtlpReceiver();
     const otel = {
+      OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_BSP_SCHEDULE_DELAY: String(EXPORT_INTERVAL_MS),
     };

@@ -7,6 +7,8 @@ import {
   openDatabase,
   runService,
 } from '@mesh-stack/service-kit';
+import { setupTelemetry } from '@mesh-stack/service-kit/telemetry';
+import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
 import { loadOrderServiceConfig, SERVICE_NAME } from './config.ts';
 import { createPaymentGateway, createUserDirectory } from './dependencies.ts';
@@ -14,6 +16,8 @@ import { createIdempotencyStore } from './idempotency.ts';
 import { migrations } from './migrations.ts';
 import { createOrderRepository, type OrderTables } from './repository.ts';
 
+// Telemetry first: the logger, database, clients and apps read its hooks when they are created.
+setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: packageJson.version });
 const config = loadOrderServiceConfig();
 const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 

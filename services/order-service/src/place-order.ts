@@ -12,6 +12,8 @@ import {
   ProblemError,
   requestFingerprint,
 } from '@mesh-stack/service-kit';
+import { ATTR, SPAN_EVENT } from '@mesh-stack/service-kit/contract';
+import { business } from '@mesh-stack/service-kit/telemetry';
 import type { PaymentGateway, UserDirectory } from './dependencies.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import type { OrderRepository } from './repository.ts';
@@ -37,6 +39,7 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
   /** Charges a pending order. `firstCharge`: no earlier request tried, so "never reached" means "nothing charged". */
   const pay = async (order: Order, firstCharge: boolean, onRemoved: () => void): Promise<Order> => {
     let outcome: Awaited<ReturnType<PaymentGateway['charge']>>;
+    business().step(SPAN_EVENT.paymentRequested);
     try {
       outcome = await payments.charge(order);
     } catch (error) {
@@ -45,12 +48,14 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
         await orders.remove(order.id);
         onRemoved();
         logger.warn({ orderId: order.id }, 'payment-service unreachable: order removed, nothing charged');
+        business().orderPlaced('payment_unavailable');
         throw new ProblemError(PROBLEM.dependencyUnavailable, {
           detail: 'payment-service is unavailable; no order was placed and nothing was charged.',
           headers: retryAfter(error),
         });
       }
       logger.warn({ orderId: order.id }, 'payment outcome unknown: order left pending');
+      business().orderPlaced('payment_unavailable');
       throw new ProblemError(PROBLEM.paymentOutcomeUnknown, {
         detail:
           'The order is pending: repeat the request with the same Idempotency-Key to resume it; it is charged at most once.',
@@ -62,6 +67,12 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
     const updatedAt = now().toISOString();
     await orders.complete(order.id, status, outcome.paymentId, updatedAt);
     logger.info({ orderId: order.id, paymentId: outcome.paymentId, status }, 'order completed');
+    business().step(SPAN_EVENT.orderCompleted, { [ATTR.orderStatus]: status });
+    business().annotate({ [ATTR.orderStatus]: status, [ATTR.paymentId]: outcome.paymentId });
+    business().orderPlaced(
+      status,
+      status === 'paid' ? { amountMinor: order.totalAmountMinor, currency: order.currency } : undefined,
+    );
     return { ...order, status, paymentId: outcome.paymentId, updatedAt };
   };
 
@@ -81,8 +92,10 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
       });
     }
     if (!known) {
+      business().orderPlaced('rejected');
       throw new ProblemError(PROBLEM.unknownUser, { errors: [{ path: 'userId', message: 'no such user' }] });
     }
+    business().step(SPAN_EVENT.userValidated);
     const createdAt = now().toISOString();
     const order: Order = {
       id: newId(),
@@ -96,6 +109,13 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
       updatedAt: createdAt,
     };
     await orders.insert(order);
+    business().step(SPAN_EVENT.orderStored, { [ATTR.orderId]: order.id });
+    business().annotate({
+      [ATTR.orderId]: order.id,
+      [ATTR.orderTotalMinor]: order.totalAmountMinor,
+      [ATTR.orderCurrency]: order.currency,
+      [ATTR.orderItemCount]: order.items.length,
+    });
     await onStored(order.id);
     return pay(order, true, onRemoved);
   };
@@ -119,6 +139,8 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
       case 'in_progress':
         throw new ProblemError(PROBLEM.idempotencyInProgress, { headers: { 'retry-after': '1' } });
       case 'completed':
+        business().step(SPAN_EVENT.idempotentReplay);
+        business().annotate({ [ATTR.idempotentReplay]: true });
         return { kind: 'replayed', order: claim.body as Order };
       case 'claimed':
         break;

@@ -12,6 +12,8 @@ import {
   requestFingerprint,
   serveOpenApiDocument,
 } from '@mesh-stack/service-kit';
+import { ATTR, SPAN_EVENT } from '@mesh-stack/service-kit/contract';
+import { business } from '@mesh-stack/service-kit/telemetry';
 import packageJson from '../package.json' with { type: 'json' };
 import type { Faults } from './faults.ts';
 import type { IdempotentPayment, PaymentRepository } from './repository.ts';
@@ -58,7 +60,10 @@ export const createApp = ({
 
     const existing = await payments.findByIdempotencyKey(idempotencyKey);
     if (existing) {
-      return c.json(replay(existing, fingerprint), 200, replayed);
+      const payment = replay(existing, fingerprint);
+      business().step(SPAN_EVENT.idempotentReplay);
+      business().annotate({ [ATTR.idempotentReplay]: true, [ATTR.paymentId]: payment.id });
+      return c.json(payment, 200, replayed);
     }
 
     const fault = faults.current();
@@ -67,6 +72,9 @@ export const createApp = ({
     }
     if (fault.errorRate > 0 && random() < fault.errorRate) {
       logger.warn({ orderId: body.orderId }, 'injected payment error');
+      business().step(SPAN_EVENT.faultInjected);
+      business().annotate({ [ATTR.orderId]: body.orderId, [ATTR.paymentFaultInjected]: true });
+      business().paymentProcessed('failed');
       throw new ProblemError(PROBLEM.faultInjected, {
         detail: 'An error was injected through the admin port; nothing was charged.',
         headers: { 'retry-after': String(FAULT_RETRY_AFTER_SECONDS) },
@@ -86,8 +94,16 @@ export const createApp = ({
     const stored = await payments.createOnce(candidate, idempotencyKey, fingerprint);
     if (!stored.created) {
       // A concurrent request with this key was first; it is the one that charged.
+      business().step(SPAN_EVENT.idempotentReplay);
       return c.json(replay(stored, fingerprint), 200, replayed);
     }
+    business().step(SPAN_EVENT.paymentDecided, { [ATTR.paymentOutcome]: candidate.status });
+    business().annotate({
+      [ATTR.paymentId]: candidate.id,
+      [ATTR.orderId]: candidate.orderId,
+      [ATTR.paymentOutcome]: candidate.status,
+    });
+    business().paymentProcessed(candidate.status);
     logger.info({ paymentId: candidate.id, orderId: candidate.orderId, status: candidate.status }, 'payment processed');
     return c.json(stored.payment, 201, { location: `/payments/${candidate.id}` });
   });

@@ -1,11 +1,15 @@
 /** @module Starts payment-service: config, database (migrated), app, admin app with fault injection, listen. */
 import { createAdminApp, createLogger, openDatabase, runService } from '@mesh-stack/service-kit';
+import { setupTelemetry } from '@mesh-stack/service-kit/telemetry';
+import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
 import { loadPaymentServiceConfig, SERVICE_NAME } from './config.ts';
 import { createFaults, mountFaultRoutes } from './faults.ts';
 import { migrations } from './migrations.ts';
 import { createPaymentRepository, type PaymentTables } from './repository.ts';
 
+// Telemetry first: the logger, database, clients and apps read its hooks when they are created.
+setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: packageJson.version });
 const config = loadPaymentServiceConfig();
 const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 

@@ -1,10 +1,14 @@
 /** @module Starts user-service: config, database (migrated), app, listen, graceful shutdown. */
 import { createAdminApp, createLogger, openDatabase, runService } from '@mesh-stack/service-kit';
+import { setupTelemetry } from '@mesh-stack/service-kit/telemetry';
+import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
 import { loadUserServiceConfig, SERVICE_NAME } from './config.ts';
 import { migrations } from './migrations.ts';
 import { createUserRepository, type UserTables } from './repository.ts';
 
+// Telemetry first: the logger, database, clients and apps read its hooks when they are created.
+setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: packageJson.version });
 const config = loadUserServiceConfig();
 const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 
