@@ -109,6 +109,15 @@ const renderTestCase = (rules: readonly AlertRule[], testCase: AlertTestCase) =>
       };
     }),
   })),
+  ...(testCase.exprChecks
+    ? {
+        promql_expr_test: testCase.exprChecks.map((check) => ({
+          expr: check.expr,
+          eval_time: testCase.evalTime,
+          exp_samples: check.samples.map((sample) => ({ labels: sample.labels, value: sample.value })),
+        })),
+      }
+    : {}),
 });
 
 const renderTestFile = (file: RuleFile): string =>

@@ -77,6 +77,13 @@ export interface AlertExpectation {
   readonly firing: readonly (ExpectedAlert & { readonly severity: Severity })[];
 }
 
+/** A `promql_expr_test`: the samples an expression must return at the case's `evalTime`. */
+export interface ExprCheck {
+  readonly expr: string;
+  /** Labels in PromQL notation (`{job="x"}`) and the exact value. */
+  readonly samples: readonly { readonly labels: string; readonly value: number }[];
+}
+
 export interface AlertTestCase {
   readonly name: string;
   readonly interval: string;
@@ -84,6 +91,8 @@ export interface AlertTestCase {
   readonly evalTime: string;
   /** For each alert checked: the alerts that must be firing at `evalTime` (none = must stay silent). */
   readonly expectations: readonly AlertExpectation[];
+  /** Recording-rule checks evaluated at `evalTime`. */
+  readonly exprChecks?: readonly ExprCheck[];
 }
 
 export const isAlert = (rule: Rule): rule is AlertRule => 'alert' in rule;

@@ -5,7 +5,7 @@
  */
 import { HTTP_DURATION_BUCKETS_SECONDS, LABEL, LABEL_VALUE, METRIC } from '@mesh-stack/service-kit/contract';
 import { LOCAL_PORTS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/service-kit/stack';
-import { bucket, count, eq, LE, type Matcher, ne, rate, ratioOrZero, re, sel, sumBy } from '../promql/build.ts';
+import { bucket, count, eq, LE, type Matcher, ne, rate, re, sel, sumBy } from '../promql/build.ts';
 import { TARGET_LABEL } from '../targets.ts';
 import {
   ALERT_LABEL,
@@ -147,6 +147,8 @@ export const sliErrorRatioExpr = (slo: SloDefinition, window: string): string =>
     byJob,
     rate(sel(count(METRIC.httpServerRequestDuration.name), ...requestMatchers(slo)), window),
   );
+  // No traffic gives no sample rather than 0/0 = NaN, which would poison the 30-day average for 30 days.
+  const withTraffic = `(${requests} > 0)`;
   if (slo.kind === 'availability') {
     const errors = sumBy(
       byJob,
@@ -159,7 +161,7 @@ export const sliErrorRatioExpr = (slo: SloDefinition, window: string): string =>
         window,
       ),
     );
-    return ratioOrZero(errors, requests);
+    return `(${errors} or ${requests} * 0) / ${withTraffic}`;
   }
   const fast = sumBy(
     byJob,
@@ -168,7 +170,7 @@ export const sliErrorRatioExpr = (slo: SloDefinition, window: string): string =>
       window,
     ),
   );
-  return `(${requests} - ${fast}) / ${requests}`;
+  return `(${requests} - ${fast}) / ${withTraffic}`;
 };
 
 const sloLabels = (slo: SloDefinition): Record<string, string> => ({ [ALERT_LABEL.slo]: slo.id });
@@ -298,9 +300,17 @@ const alsoBurning = (slo: SloDefinition): SloDefinition[] =>
  * Input series where `badPerMinute` of `totalPerMinute` requests are bad, for `minutes` minutes: 5xx responses
  * for availability, responses above the threshold for latency.
  */
-const trafficSeries = (slo: SloDefinition, totalPerMinute: number, badPerMinute: number, minutes: number) => {
+const trafficSeries = (
+  slo: SloDefinition,
+  totalPerMinute: number,
+  badPerMinute: number,
+  minutes: number,
+  idleMinutes = 0,
+) => {
   const good = totalPerMinute - badPerMinute;
-  const counter = (perMinute: number): string => `0+${perMinute}x${minutes}`;
+  // Counters rise for `minutes`, then stay flat for `idleMinutes` (no requests).
+  const counter = (perMinute: number): string =>
+    idleMinutes === 0 ? `0+${perMinute}x${minutes}` : `0+${perMinute}x${minutes} ${perMinute * minutes}x${idleMinutes}`;
   const histogram = METRIC.httpServerRequestDuration.name;
   if (slo.kind === 'availability') {
     return [
@@ -370,6 +380,30 @@ export const sloAlertTests = (slo: SloDefinition): AlertTestCase[] => {
   ];
 };
 
+/**
+ * Idle periods record no ratio instead of NaN: after 30 busy and 30 idle minutes the 5m ratio is absent and the
+ * 30-day ratio and the budget left are still numbers.
+ */
+const idleTest = (slo: SloDefinition): AlertTestCase => {
+  const labels = `{${TARGET_LABEL.job}=${JSON.stringify(slo.service)},${ALERT_LABEL.slo}=${JSON.stringify(slo.id)}}`;
+  const isNumber = (record: string) => `(${sloSelector(record, slo)} > -Inf) * 0 + 1`;
+  return {
+    name: `${slo.id}: an idle half hour records no ratio and leaves the 30-day ratio a number`,
+    interval: '1m',
+    inputSeries: trafficSeries(slo, 10_000, Math.round(10_000 * errorBudget(slo) * 0.5), 30, 30),
+    evalTime: '60m',
+    expectations: [{ alert: SLO_ALERT[slo.kind], firing: [] }],
+    exprChecks: [
+      {
+        expr: `absent(${sloSelector(SLO_RECORD.errorRatio(SLI_WINDOWS[0]), slo)})`,
+        samples: [{ labels: `{${ALERT_LABEL.slo}=${JSON.stringify(slo.id)}}`, value: 1 }],
+      },
+      { expr: isNumber(SLO_ERROR_RATIO_PERIOD), samples: [{ labels, value: 1 }] },
+      { expr: isNumber(SLO_RECORD.errorBudgetRemaining), samples: [{ labels, value: 1 }] },
+    ],
+  };
+};
+
 export const sloRuleFile = (): RuleFile => ({
   name: 'slo',
   groups: [
@@ -377,5 +411,5 @@ export const sloRuleFile = (): RuleFile => ({
     { name: 'slo-budget.rules', rules: SLOS.flatMap(metaRecordingRules) },
     { name: 'slo-alerts.rules', rules: SLOS.flatMap(sloAlertRules) },
   ],
-  tests: SLOS.flatMap(sloAlertTests),
+  tests: [...SLOS.flatMap(sloAlertTests), ...SLOS.filter(isOrderFlow).map(idleTest)],
 });
