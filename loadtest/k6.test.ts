@@ -10,16 +10,18 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { localBaseUrl } from '@mesh-stack/service-kit/stack';
 import ts from 'typescript';
+import { SLOS } from '../observability/prometheus/src/rules/slo.ts';
 import {
   buildProfile,
   DEFAULT_PEAK_RATE,
   EXPECTED_ITERATION_SECONDS,
+  MAX_ERROR_RATE,
   PROFILE_NAMES,
   profileFromEnv,
   STEP_LATENCY_LIMITS_MS,
   targetsFromEnv,
 } from './profiles.ts';
-import { STEP_NAMES } from './scenario.ts';
+import { STEP, STEP_NAMES, type StepName } from './scenario.ts';
 
 const LOADTEST = import.meta.dirname;
 const REPO_ROOT = join(LOADTEST, '..');
@@ -160,6 +162,26 @@ describe('k6 load profiles', () => {
       assert.deepEqual(thresholds[`http_req_duration{step:${step}}`], [`p(95)<${limits.p95}`, `p(99)<${limits.p99}`]);
       assert.ok(limits.p95 < limits.p99);
     }
+  });
+
+  it('holds each step within the latency SLO of the route it calls, and errors to the availability SLOs', () => {
+    const sloOfStep: Record<StepName, string> = {
+      [STEP.createUser]: 'user-service-latency',
+      [STEP.createOrder]: 'order-flow-latency',
+      [STEP.readOrder]: 'order-service-latency',
+    };
+    for (const step of STEP_NAMES) {
+      const slo = SLOS.find((candidate) => candidate.id === sloOfStep[step]);
+      assert.ok(slo?.thresholdSeconds !== undefined, `${sloOfStep[step]} exists`);
+      // Never looser than the SLO; tighter is allowed (a read is held to less than the service-wide bound).
+      assert.ok(STEP_LATENCY_LIMITS_MS[step].p99 <= slo.thresholdSeconds * 1000, step);
+    }
+    // The order flow's own SLO is the journey's headline number: the same bound, not a tighter one.
+    const orderFlow = SLOS.find((candidate) => candidate.id === sloOfStep[STEP.createOrder]);
+    assert.equal(STEP_LATENCY_LIMITS_MS[STEP.createOrder].p99, (orderFlow?.thresholdSeconds ?? 0) * 1000);
+    const availability = SLOS.filter((slo) => slo.kind === 'availability').map((slo) => slo.objective);
+    assert.ok(availability.length > 0);
+    assert.equal(MAX_ERROR_RATE, Number((1 - Math.max(...availability)).toPrecision(12)));
   });
 
   it('picks the profile and targets from the environment, defaulting to the local stack', () => {

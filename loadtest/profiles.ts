@@ -56,9 +56,10 @@ export interface LoadProfile {
 }
 
 /**
- * Client-side latency limits per step, in ms. p99 matches the SLOs in `observability/prometheus/src/rules/slo.ts`
- * (order flow: 99% of `POST /orders` within 500 ms; every other route within 250 ms; a test keeps them equal);
- * p95 is the early warning.
+ * Client-side latency limits per step, in ms. p99 stays within the latency SLOs in
+ * `observability/prometheus/src/rules/slo.ts` (99% of `POST /orders` within 500 ms — the same bound here — and
+ * user-service within 250 ms; a read of one order is held to 250 ms, tighter than order-service's 500 ms, because
+ * it calls nothing); k6.test.ts keeps them in line. p95 is the early warning.
  */
 export const STEP_LATENCY_LIMITS_MS: Readonly<Record<StepName, { readonly p95: number; readonly p99: number }>> = {
   [STEP.createUser]: { p95: 150, p99: 250 },
