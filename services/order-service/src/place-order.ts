@@ -81,9 +81,11 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
     onStored: (orderId: string) => Promise<void>,
     onRemoved: () => void,
   ): Promise<Order> => {
+    // UUIDs are case-insensitive; ids are stored lower-case everywhere, so lookups and lists match.
+    const userId = body.userId.toLowerCase();
     let known: boolean;
     try {
-      known = await users.exists(body.userId);
+      known = await users.exists(userId);
     } catch (error) {
       if (!(error instanceof DependencyUnavailableError)) throw error;
       throw new ProblemError(PROBLEM.dependencyUnavailable, {
@@ -99,7 +101,7 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
     const createdAt = now().toISOString();
     const order: Order = {
       id: newId(),
-      userId: body.userId,
+      userId,
       currency: body.currency,
       items: body.items,
       totalAmountMinor: orderTotal(body.items),

@@ -199,8 +199,12 @@ for (const backend of DATABASE_BACKENDS) {
         assertProblem(response, 503, 'dependency-unavailable');
         assert.ok(Number(response.headers.get('retry-after')) >= 1);
         assert.deepEqual(await ordersOf(userId), []);
-        const ready = await requestJson(`${stack.order.adminUrl}/health/ready`);
+        const ready = await requestJson<{ checks: Record<string, { status: string; error?: string }> }>(
+          `${stack.order.adminUrl}/health/ready`,
+        );
         assert.equal(ready.status, 503);
+        assert.deepEqual(ready.body.checks['payment-service']?.error, 'unreachable');
+        assert.equal(ready.body.checks.database?.status, 'ok');
       } finally {
         await stack.restart('payment-service');
       }

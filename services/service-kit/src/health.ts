@@ -9,6 +9,14 @@ import { HEALTH_PATHS } from './stack.ts';
 /** Resolves when the thing it checks answers; rejects (or aborts on `signal`) when it does not. */
 export type HealthCheck = (signal: AbortSignal) => Promise<void>;
 
+/** A failed check whose message is safe to show in the report (other errors show only their name). */
+export class HealthCheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HealthCheckError';
+  }
+}
+
 export interface CheckResult {
   readonly status: 'ok' | 'failed';
   readonly durationMs: number;
@@ -44,8 +52,16 @@ const runCheck = async (check: HealthCheck, timeoutMs: number): Promise<CheckRes
     await check(AbortSignal.timeout(timeoutMs));
     return { status: 'ok', durationMs: durationMs() };
   } catch (error) {
-    const reason = error instanceof Error ? error.name : 'Error';
-    return { status: 'failed', durationMs: durationMs(), error: reason === 'TimeoutError' ? 'timed out' : reason };
+    // Database errors can carry hosts or connection strings: only messages written for the report are shown.
+    const reason =
+      error instanceof HealthCheckError
+        ? error.message
+        : error instanceof Error && error.name === 'TimeoutError'
+          ? 'timed out'
+          : error instanceof Error
+            ? error.name
+            : 'failed';
+    return { status: 'failed', durationMs: durationMs(), error: reason };
   }
 };
 
@@ -98,9 +114,15 @@ export const createHealth = ({ checks, isDraining, cacheMs = 1000, timeoutMs = 1
 export const dependencyReadyCheck =
   (baseUrl: string): HealthCheck =>
   async (signal) => {
-    const response = await fetch(`${baseUrl}${HEALTH_PATHS.ready}`, { signal });
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${HEALTH_PATHS.ready}`, { signal });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      throw new HealthCheckError('unreachable');
+    }
     await response.body?.cancel();
     if (!response.ok) {
-      throw new Error(`status ${response.status}`);
+      throw new HealthCheckError(`not ready (status ${response.status})`);
     }
   };

@@ -16,7 +16,7 @@ export {
   openDatabase,
   type ServiceDatabase,
 } from './database/database.ts';
-export { createHealth, dependencyReadyCheck, type HealthCheck, type HealthReport } from './health.ts';
+export { createHealth, dependencyReadyCheck, type HealthCheck, HealthCheckError, type HealthReport } from './health.ts';
 export {
   createServiceClient,
   DependencyUnavailableError,

@@ -21,6 +21,20 @@ export interface LoggerOptions {
 const PII_PATHS = ['email', 'name', 'body.email', 'body.name', 'user.email', 'user.name'];
 
 /**
+ * pino merges the line's own fields into the object the mixin returns, so it must be a fresh, extensible object;
+ * and a broken mixin must cost the trace fields, never the log line.
+ */
+const safeMixin =
+  (mixin: () => Record<string, unknown>) =>
+  (): Record<string, unknown> => {
+    try {
+      return { ...mixin() };
+    } catch {
+      return {};
+    }
+  };
+
+/**
  * @example
  * const logger = createLogger({ service: 'user-service', level: 'info' });
  * logger.info({ userId }, 'user created');
@@ -33,7 +47,7 @@ export const createLogger = ({ service, level = 'info', format = 'json', mixin }
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: PII_PATHS, censor: '[redacted]' },
-    ...(logMixin ? { mixin: logMixin } : {}),
+    ...(logMixin ? { mixin: safeMixin(logMixin) } : {}),
     ...(format === 'pretty'
       ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } }
       : {}),
