@@ -24,6 +24,8 @@ const collector = eq(TARGET_LABEL.job, SCRAPE_JOB.collector);
 const byExporter = [COLLECTOR_LABEL.exporter];
 const exporterLegend = `{{${COLLECTOR_LABEL.exporter}}}`;
 const failed = ne(LABEL.errorType, '');
+/** `failures or healthy * 0`: 0 instead of no data while a failure counter has never been incremented. */
+const orZero = (failures: string, healthy: string): string => `${failures} or ${healthy} * 0`;
 
 export const pipelineDashboard: DashboardSpec = {
   uid: 'mesh-stack-telemetry-pipeline',
@@ -93,7 +95,10 @@ export const pipelineDashboard: DashboardSpec = {
               legend: `accepted {{${COLLECTOR_LABEL.receiver}}}`,
             },
             {
-              expr: sumBy([COLLECTOR_LABEL.receiver], rate(sel(COLLECTOR_METRIC.receiverRefusedSpans.name, collector))),
+              expr: orZero(
+                sumBy([COLLECTOR_LABEL.receiver], rate(sel(COLLECTOR_METRIC.receiverRefusedSpans.name, collector))),
+                sumBy([COLLECTOR_LABEL.receiver], rate(sel(COLLECTOR_METRIC.receiverAcceptedSpans.name, collector))),
+              ),
               legend: `refused {{${COLLECTOR_LABEL.receiver}}}`,
             },
           ],
@@ -111,11 +116,17 @@ export const pipelineDashboard: DashboardSpec = {
               legend: `sent ${exporterLegend}`,
             },
             {
-              expr: sumBy(byExporter, rate(sel(COLLECTOR_METRIC.exporterSendFailedSpans.name, collector))),
+              expr: orZero(
+                sumBy(byExporter, rate(sel(COLLECTOR_METRIC.exporterSendFailedSpans.name, collector))),
+                sumBy(byExporter, rate(sel(COLLECTOR_METRIC.exporterSentSpans.name, collector))),
+              ),
               legend: `send failed ${exporterLegend}`,
             },
             {
-              expr: sumBy(byExporter, rate(sel(COLLECTOR_METRIC.exporterEnqueueFailedSpans.name, collector))),
+              expr: orZero(
+                sumBy(byExporter, rate(sel(COLLECTOR_METRIC.exporterEnqueueFailedSpans.name, collector))),
+                sumBy(byExporter, rate(sel(COLLECTOR_METRIC.exporterSentSpans.name, collector))),
+              ),
               legend: `enqueue failed ${exporterLegend}`,
             },
           ],
