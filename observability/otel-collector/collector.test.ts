@@ -58,6 +58,13 @@ describe('otelcol binary', () => {
   });
 });
 
+describe('jaeger binary', () => {
+  it('accepts the project config (jaeger validate)', () => {
+    const result = spawnSync(GO_TOOLS.jaeger, ['validate', `--config=${DEFAULT_CONFIGS.jaeger}`], { encoding: 'utf8' });
+    assert.equal(result.status, 0, result.stderr);
+  });
+});
+
 describe('collector → Jaeger and span metrics, live', () => {
   let stack: StackHandle;
   const dir = mkdtempSync(join(tmpdir(), 'collector-test-'));

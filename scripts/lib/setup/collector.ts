@@ -2,7 +2,7 @@
  * @module The project's OpenTelemetry Collector: built by the collector builder (ocb, from tools/ocb) from
  * observability/otel-collector/builder-config.yaml into .tools/bin/otelcol, again only when the manifest changes.
  */
-import { chmodSync, copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { log, runVisible } from '../run.ts';
 import { GO_TOOLS, REPO_ROOT, TOOLS_DIR } from '../tools.ts';
@@ -25,8 +25,12 @@ export const ensureCollector = (): boolean => {
     `building the OpenTelemetry Collector with ocb from ${COLLECTOR_MANIFEST.slice(REPO_ROOT.length + 1)}: ${existsSync(GO_TOOLS.otelcol) ? 'the manifest changed' : 'not built yet'}; this can take several minutes once`,
   );
   runVisible(GO_TOOLS.ocb, ['--config', COLLECTOR_MANIFEST], { cwd: REPO_ROOT, env: goEnv() });
-  copyFileSync(join(BUILD_DIR, 'otelcol'), GO_TOOLS.otelcol);
-  chmodSync(GO_TOOLS.otelcol, 0o755);
+  // Copy, then rename over the old binary: atomic, and it works while a running stack still executes the old one
+  // (writing into a running executable fails with ETXTBSY).
+  const staged = `${GO_TOOLS.otelcol}.new`;
+  copyFileSync(join(BUILD_DIR, 'otelcol'), staged);
+  chmodSync(staged, 0o755);
+  renameSync(staged, GO_TOOLS.otelcol);
   writeStamp(STAMP, key);
   return true;
 };
