@@ -234,7 +234,10 @@ const SUMMARY: Readonly<Record<SloKind, Readonly<Record<'critical' | 'warning', 
   },
 };
 
-const badEvents: Readonly<Record<SloKind, string>> = { availability: 'failed (5xx)', latency: 'too slow' };
+const badEvents: Readonly<Record<SloKind, string>> = {
+  availability: 'failed with a 5xx',
+  latency: 'were slower than the SLO threshold',
+};
 
 export const sloAlertRules = (slo: SloDefinition): AlertRule[] =>
   (['critical', 'warning'] as const).map((severity) => {
@@ -248,7 +251,7 @@ export const sloAlertRules = (slo: SloDefinition): AlertRule[] =>
       labels: sloLabels(slo),
       summary: SUMMARY[slo.kind][severity],
       description:
-        `{{ $value | humanizePercentage }} of {{ $labels.job }} requests in SLO {{ $labels.slo }} were ${badEvents[slo.kind]} ` +
+        `{{ $value | humanizePercentage }} of {{ $labels.job }} requests in SLO {{ $labels.slo }} ${badEvents[slo.kind]} ` +
         `over the long window, against an error budget of ${percent(errorBudget(slo))} ` +
         `(burn rate ${windows}).`,
     };
