@@ -1,7 +1,128 @@
-/** @module Order-flow benchmark variants: filled in once the services exist (phase B). */
+/**
+ * @module Order-flow benchmark variants: the three real services (order-service calling user-service and
+ * payment-service, each with its own SQLite file), once with telemetry off (`MESH_STACK_TELEMETRY=off`: no
+ * middleware, no metrics, no spans) and once with full telemetry at 100% sampling exporting to the OTLP receiver.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ServiceName } from '@mesh-stack/service-kit/stack';
 import type { LoadTarget } from './load.ts';
+import { startJsonChild } from './processes.ts';
 
-export const orderFlowVariants = async (_options: {
-  otlpEndpoint: string;
-  serverCpu: number;
-}): Promise<{ name: string; start(): Promise<{ target: LoadTarget; stop: () => Promise<void> }> }[]> => [];
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
+const mainPath = (name: ServiceName) => join(REPO_ROOT, 'services', name, 'src', 'main.ts');
+
+/** A port the OS considers free right now (the benchmark starts its services immediately after). */
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+
+const waitUntilLive = async (adminUrl: string): Promise<void> => {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${adminUrl}/health/live`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(100);
+  }
+  throw new Error(`${adminUrl} did not come up`);
+};
+
+export interface OrderFlowOptions {
+  readonly otlpEndpoint: string;
+  readonly serverCpu: number;
+  /** Extra node flags for every service, e.g. `--cpu-prof`. */
+  readonly nodeArgs?: readonly string[];
+}
+
+type Variant = { name: string; start(): Promise<{ target: LoadTarget; stop: () => Promise<void> }> };
+
+const startServices = async (
+  telemetryEnv: Record<string, string>,
+  serverCpu: number,
+  nodeArgs: readonly string[] = [],
+) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-orders-'));
+  const ports = {
+    user: [await freePort(), await freePort()],
+    payment: [await freePort(), await freePort()],
+    order: [await freePort(), await freePort()],
+  };
+  const url = (port: number | undefined) => `http://127.0.0.1:${port}`;
+  const common = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    // Per-request access logs would make the benchmark measure pipe throughput to the parent.
+    LOG_LEVEL: 'warn',
+    ...telemetryEnv,
+  };
+  const start = (name: ServiceName, [port, adminPort]: number[], extra: Record<string, string> = {}) =>
+    startJsonChild([mainPath(name)], {
+      cpu: serverCpu,
+      nodeArgs,
+      env: { ...common, PORT: String(port), ADMIN_PORT: String(adminPort), ...extra },
+      readyWhen: 'spawned',
+    });
+  const children = [
+    await start('user-service', ports.user),
+    await start('payment-service', ports.payment),
+    await start('order-service', ports.order, {
+      USER_SERVICE_URL: url(ports.user[0]),
+      PAYMENT_SERVICE_URL: url(ports.payment[0]),
+    }),
+  ];
+  for (const [, adminPort] of Object.values(ports)) await waitUntilLive(url(adminPort));
+
+  const created = await fetch(`${url(ports.user[0])}/users`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: `bench-${Date.now()}@example.com`, name: 'Bench Mark' }),
+  });
+  const { id: userId } = (await created.json()) as { id: string };
+  return {
+    target: {
+      url: `${url(ports.order[0])}/orders`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        userId,
+        currency: 'EUR',
+        items: [{ sku: 'BOOK-42', quantity: 2, unitAmountMinor: 1299 }],
+      }),
+    },
+    stop: async () => {
+      await Promise.all(children.map((child) => child.stop()));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+export const orderFlowVariants = async ({
+  otlpEndpoint,
+  serverCpu,
+  nodeArgs,
+}: OrderFlowOptions): Promise<Variant[]> => [
+  { name: 'services-bare', start: () => startServices({ MESH_STACK_TELEMETRY: 'off' }, serverCpu, nodeArgs) },
+  {
+    name: 'services-telemetry',
+    start: () =>
+      startServices(
+        { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, OTEL_TRACES_SAMPLER: 'always_on' },
+        serverCpu,
+        nodeArgs,
+      ),
+  },
+];

@@ -20,17 +20,39 @@ export interface JsonChild {
 /** Starts `node <args>` (pinned to `cpu` when possible) and waits for its first JSON line on stdout. */
 export const startJsonChild = async (
   args: readonly string[],
-  options: { cpu?: number; env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] } = {},
+  options: {
+    cpu?: number;
+    env?: NodeJS.ProcessEnv;
+    nodeArgs?: readonly string[];
+    /** `json-line` (default): ready at the first JSON line on stdout; `spawned`: as soon as it runs, stdout ignored. */
+    readyWhen?: 'json-line' | 'spawned';
+  } = {},
 ): Promise<JsonChild> => {
   const nodeCommand = [process.execPath, ...(options.nodeArgs ?? []), ...args];
   const [command, ...commandArgs] =
     canPin && options.cpu !== undefined ? [TASKSET, '-c', String(options.cpu), ...nodeCommand] : nodeCommand;
+  const spawnedOnly = options.readyWhen === 'spawned';
   const child = spawn(command ?? process.execPath, commandArgs, {
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', spawnedOnly ? 'ignore' : 'pipe', 'inherit'],
     env: options.env ?? process.env,
   });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let last: Record<string, unknown> | undefined;
+  const stop = async () => {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    return last;
+  };
+  if (spawnedOnly) {
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    return { child, ready: {}, stop };
+  }
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code} before it was ready`)));
     lines.on('line', (line) => {
@@ -43,16 +65,5 @@ export const startJsonChild = async (
       resolve(last);
     });
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    child,
-    ready,
-    async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-      return last;
-    },
-  };
+  return { child, ready, stop };
 };

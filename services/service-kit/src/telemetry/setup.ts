@@ -8,7 +8,7 @@
 import { registerInstrumentation } from '../instrumentation.ts';
 import { METRICS_PATH } from '../stack.ts';
 import { type BusinessTelemetry, businessTelemetry } from './business.ts';
-import type { TelemetryOptions } from './config.ts';
+import { resolveTelemetryConfig, type TelemetryOptions } from './config.ts';
 import { FORWARDED_TRACE_HEADERS } from './contract.ts';
 import { type DbSystemName, databaseTelemetry } from './database.ts';
 import { httpClientTelemetry } from './http-client.ts';
@@ -34,6 +34,12 @@ export interface ServiceTelemetry {
   readonly business: BusinessTelemetry;
 }
 
+/**
+ * `MESH_STACK_TELEMETRY=off` leaves every hook a no-op (no middleware, no spans, no `/metrics`): the "bare"
+ * baseline of `npm run bench`. Operators turn tracing off with the standard `OTEL_SDK_DISABLED` instead.
+ */
+export const TELEMETRY_SWITCH_ENV = 'MESH_STACK_TELEMETRY';
+
 /** Inbound B3 headers the kit forwards; replaced on each attempt by the attempt's own span (parent of the callee). */
 const B3_HEADERS = FORWARDED_TRACE_HEADERS.filter((header) => header === 'b3' || header.startsWith('x-b3-'));
 
@@ -56,7 +62,18 @@ export const business = (): BusinessTelemetry => current ?? NOOP_BUSINESS;
  */
 export const setupTelemetry = (options: SetupTelemetryOptions): ServiceTelemetry => {
   const env = options.env ?? process.env;
-  const metrics = createServiceMetrics({ serviceVersion: options.serviceVersion });
+  const metrics = createServiceMetrics({
+    serviceVersion: options.serviceVersion,
+    defaultMetrics: env[TELEMETRY_SWITCH_ENV] !== 'off',
+  });
+  if (env[TELEMETRY_SWITCH_ENV] === 'off') {
+    const off: Telemetry = {
+      config: resolveTelemetryConfig(options, { ...options, disabled: true }, env).config,
+      forceFlush: async () => {},
+      shutdown: async () => {},
+    };
+    return { telemetry: off, metrics, business: NOOP_BUSINESS };
+  }
   const telemetry = startTelemetry({ ...options, env, metrics });
   const client = httpClientTelemetry({ metrics });
   const system = options.databaseSystem ?? (env.DATABASE_URL ? 'postgresql' : 'sqlite');
