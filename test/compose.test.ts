@@ -297,7 +297,13 @@ describe('compose.yaml', () => {
         const version = (
           JSON.parse(readFileSync(join(REPO_ROOT, 'services', name, 'package.json'), 'utf8')) as { version: string }
         ).version;
-        assert.equal(definition.image, `mesh-stack/${name}:${version}`);
+        // The same image the Kubernetes base deploys, so one `docker compose build` serves both.
+        assert.equal(definition.image, `ghcr.io/mesh-stack/${name}:${version}`);
+        const deployment = readFileSync(join(REPO_ROOT, 'k8s', 'base', `${name}.yaml`), 'utf8');
+        const deployed = [...deployment.matchAll(/^\s+image: (\S+)$/gm)]
+          .map(([, image = '']) => image)
+          .filter((image) => image.includes(`/${name}:`));
+        assert.ok(deployed.length > 0 && deployed.every((image) => image === definition.image), deployed.join(', '));
       }
     }
   });
