@@ -11,9 +11,9 @@ import { startStack, type TestStack } from '../../../test/support/services.ts';
 
 const IN_FLIGHT_REQUESTS = 16;
 /** Slow payments keep the orders in flight while the signal arrives. */
-const PAYMENT_LATENCY_MS = 3000;
-/** Time for every request to be accepted by order-service before the signal (generous: CI machines are busy). */
-const ACCEPT_WAIT_MS = 1000;
+const PAYMENT_LATENCY_MS = 4000;
+/** Upper bound for all requests to reach the payment step (a busy CI machine can be slow to accept them). */
+const IN_FLIGHT_TIMEOUT_MS = 15_000;
 
 for (const backend of DATABASE_BACKENDS) {
   describe(`graceful shutdown (${backend})`, () => {
@@ -48,7 +48,20 @@ for (const backend of DATABASE_BACKENDS) {
           body: { userId: user.body.id, currency: 'SEK', items: [{ sku: 'DRAIN', quantity: 1, unitAmountMinor: 100 }] },
         }).catch((error: unknown) => error as Error),
       );
-      await sleep(ACCEPT_WAIT_MS);
+      // An order is stored `pending` right before the payment call: once all of them exist, every request is
+      // inside order-service, waiting on the slow payment, when the signal arrives.
+      const waitingSince = performance.now();
+      for (;;) {
+        const pending = await requestJson<{ items: unknown[] }>(
+          `${orders.url}/orders?userId=${user.body.id}&limit=100`,
+        );
+        if (pending.body.items.length === IN_FLIGHT_REQUESTS) break;
+        assert.ok(
+          performance.now() - waitingSince < IN_FLIGHT_TIMEOUT_MS,
+          'the requests never all reached the payment step',
+        );
+        await sleep(50);
+      }
 
       orders.child.kill('SIGTERM');
       // The admin port stays up while the public one drains, and says so.
