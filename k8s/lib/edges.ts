@@ -478,6 +478,15 @@ export const meshAuthorizationReport = (objects: readonly K8sObject[], mesh: 'is
   for (const source of sources) {
     for (const destination of destinations.filter((peer) => peer.namespace === SHOP)) {
       if (source.name === destination.name) continue;
+      if (mesh === 'linkerd') {
+        // The proxy's own admin port: only Prometheus scrapes it.
+        compare(
+          report,
+          isPrometheus(source),
+          allows(objects, source, destination, 4191, { method: 'GET', path: '/metrics' }),
+          `${source.name} → ${destination.name}:4191 GET /metrics`,
+        );
+      }
       if (appOf(destination) === 'postgres') {
         compare(
           report,
