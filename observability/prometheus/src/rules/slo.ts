@@ -384,6 +384,27 @@ export const sloAlertTests = (slo: SloDefinition): AlertTestCase[] => {
 };
 
 /**
+ * Why the short windows exist: once an incident is over, the page resolves within minutes (the 5m and 30m
+ * windows are clean again) while the ticket stays open, because the long windows still hold the spent budget.
+ * 30 minutes at 50% errors, then 35 healthy minutes.
+ */
+const recoveryTest = (slo: SloDefinition): AlertTestCase => {
+  const histogram = count(METRIC.httpServerRequestDuration.name);
+  const status = (code: string) => seriesLabels(slo, { [LABEL.httpResponseStatusCode]: code });
+  // 1d ratio at 65m: 150,000 errors of 650,000 requests.
+  return {
+    name: `${slo.id}: after the incident ends the page resolves and the ticket stays`,
+    interval: '1m',
+    inputSeries: [
+      { series: `${histogram}${status('201')}`, values: '0+5000x30 160000+10000x34' },
+      { series: `${histogram}${status('503')}`, values: '0+5000x30 150000x34' },
+    ],
+    evalTime: '65m',
+    expectations: [firingAt(slo, ['warning'], '23.08%')],
+  };
+};
+
+/**
  * Idle periods record no ratio instead of NaN: after 30 busy and 30 idle minutes the 5m ratio is absent and the
  * 30-day ratio and the budget left are still numbers.
  */
@@ -414,5 +435,9 @@ export const sloRuleFile = (): RuleFile => ({
     { name: 'slo-budget.rules', rules: SLOS.flatMap(metaRecordingRules) },
     { name: 'slo-alerts.rules', rules: SLOS.flatMap(sloAlertRules) },
   ],
-  tests: [...SLOS.flatMap(sloAlertTests), ...SLOS.filter(isOrderFlow).map(idleTest)],
+  tests: [
+    ...SLOS.flatMap(sloAlertTests),
+    ...SLOS.filter((slo) => isOrderFlow(slo) && slo.kind === 'availability').map(recoveryTest),
+    ...SLOS.filter(isOrderFlow).map(idleTest),
+  ],
 });
