@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { globSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { parse } from 'yaml';
 import { REPO_ROOT } from '../../scripts/lib/tools.ts';
 import { kustomizeBuild, parseManifests } from '../lib/build.ts';
 import { at, byKind, type K8sObject, stringMap } from '../lib/model.ts';
@@ -43,6 +44,8 @@ describe('k8s/monitoring generates its configuration from observability/', () =>
   for (const [generator, pattern] of [
     ['prometheus-rules', 'observability/prometheus/rules/*.yaml'],
     ['grafana-dashboards', 'observability/grafana/dashboards/*.json'],
+    ['grafana-datasources', 'observability/grafana/provisioning/datasources/*.yaml'],
+    ['grafana-dashboard-providers', 'observability/grafana/provisioning/dashboards/*.yaml'],
   ] as const) {
     it(`${generator} holds every ${pattern}`, () => {
       const files = globSync(pattern, { cwd: REPO_ROOT }).sort();
@@ -72,5 +75,45 @@ describe('k8s/monitoring generates its configuration from observability/', () =>
       mounts.find(([name]) => name === 'rules'),
       ['rules', '/etc/prometheus/rules'],
     );
+  });
+});
+
+describe('Grafana in k8s/monitoring uses the provisioning as written', () => {
+  const grafana = byKind(objects, 'Deployment').find((deployment) => deployment.metadata.name === 'grafana');
+  const container = at(grafana, 'spec', 'template', 'spec', 'containers', 0);
+  const volumes = (at(grafana, 'spec', 'template', 'spec', 'volumes') as unknown[]) ?? [];
+  const mountOf = (configMapPrefix: string): string | undefined => {
+    const volume = volumes.find((candidate) =>
+      String(at(candidate, 'configMap', 'name') ?? '').startsWith(`${configMapPrefix}-`),
+    );
+    const mount = ((at(container, 'volumeMounts') as unknown[]) ?? []).find(
+      (candidate) => at(candidate, 'name') === at(volume, 'name'),
+    );
+    return at(mount, 'mountPath') as string | undefined;
+  };
+
+  it('mounts the dashboards where the dashboard provider reads them', () => {
+    const providers = parse(configMapData('grafana-dashboard-providers')['dashboards.yaml'] ?? '') as unknown;
+    const paths = ((at(providers, 'providers') as unknown[]) ?? []).map((provider) => at(provider, 'options', 'path'));
+    assert.deepEqual(paths, [mountOf('grafana-dashboards')]);
+    assert.equal(mountOf('grafana-dashboard-providers'), '/etc/grafana/provisioning/dashboards');
+    assert.equal(mountOf('grafana-datasources'), '/etc/grafana/provisioning/datasources');
+  });
+
+  it('sets every environment variable the datasources refer to, pointing at the monitoring Services', () => {
+    const datasources = configMapData('grafana-datasources')['datasources.yaml'] ?? '';
+    const referenced = [...datasources.matchAll(/\$\{([A-Z_]+)\}/g)].map((match) => match[1]).sort();
+    assert.ok(referenced.length > 0);
+    const env = new Map(
+      ((at(container, 'env') as unknown[]) ?? []).map((entry) => [at(entry, 'name'), at(entry, 'value')]),
+    );
+    const services = new Set(byKind(objects, 'Service').map((service) => service.metadata.name));
+    for (const name of referenced) {
+      const url = new URL(String(env.get(name)));
+      assert.ok(
+        services.has(url.hostname.split('.')[0] ?? ''),
+        `${name}=${url.href} names a Service of k8s/monitoring`,
+      );
+    }
   });
 });
