@@ -24,15 +24,13 @@ const PII_PATHS = ['email', 'name', 'body.email', 'body.name', 'user.email', 'us
  * pino merges the line's own fields into the object the mixin returns, so it must be a fresh, extensible object;
  * and a broken mixin must cost the trace fields, never the log line.
  */
-const safeMixin =
-  (mixin: () => Record<string, unknown>) =>
-  (): Record<string, unknown> => {
-    try {
-      return { ...mixin() };
-    } catch {
-      return {};
-    }
-  };
+const safeMixin = (mixin: () => Record<string, unknown>) => (): Record<string, unknown> => {
+  try {
+    return { ...mixin() };
+  } catch {
+    return {};
+  }
+};
 
 /**
  * @example
