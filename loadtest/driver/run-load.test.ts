@@ -96,6 +96,9 @@ describe('runLoad', () => {
     assert.ok(createUser.latencyMs.max >= holdMs - 1, `create_user max ${createUser.latencyMs.max} ms`);
     assert.ok(createUser.serviceTimeMs.p50 < createUser.latencyMs.p50, JSON.stringify(createUser));
     assert.ok(summary.iterationLatencyMs.p50 >= 299);
+    // Later steps are due when the previous step ended: the wait for a slot is counted once, on the first step.
+    const createOrder = summary.steps[STEP.createOrder];
+    assert.ok(createOrder.latencyMs.p50 < createUser.latencyMs.p50, JSON.stringify(createOrder));
   });
 
   it('drops iterations that find the concurrency cap and the backlog full, and counts them', async () => {

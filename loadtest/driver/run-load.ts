@@ -141,13 +141,16 @@ export const runLoad = async (options: LoadOptions): Promise<LoadSummary> => {
     const state = newIteration(runId, index, random);
     let stepIntendedStart = intendedStart;
     for (const [stepIndex, step] of SCENARIO_STEPS.entries()) {
-      const thinkMs = thinkTimeSeconds(random, stepIndex, thinkTimeScale) * 1000;
-      if (thinkMs > 0) {
+      if (stepIndex > 0) {
+        // A later step is due when the previous one ended plus the think time (with no think time: at once).
+        const thinkMs = thinkTimeSeconds(random, stepIndex, thinkTimeScale) * 1000;
         stepIntendedStart = performance.now() + thinkMs;
-        try {
-          await delay(thinkMs, undefined, { signal: stop.signal });
-        } catch {
-          return 'interrupted';
+        if (thinkMs > 0) {
+          try {
+            await delay(thinkMs, undefined, { signal: stop.signal });
+          } catch {
+            return 'interrupted';
+          }
         }
       }
       const request = step.request(state);
