@@ -25,6 +25,8 @@ export const GO_TOOLS = {
   kustomize: join(TOOLS_BIN, 'kustomize'),
   /** The OpenTelemetry Collector Builder (tools/ocb); setup uses it to build `otelcol`. */
   ocb: join(TOOLS_BIN, 'builder'),
+  /** promtool of Prometheus 3.x (tools/promtool), next to Debian's 2.42 in DEBIAN_TOOLS.promtool. */
+  promtool3: join(TOOLS_BIN, 'promtool'),
 } as const;
 
 /** Chromium flags for this machine: headless, no sandbox as root, and no traffic beyond loopback. */

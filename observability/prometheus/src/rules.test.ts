@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { DEBIAN_TOOLS, TOOLS_BIN } from '../../../scripts/lib/tools.ts';
+import { DEBIAN_TOOLS, GO_TOOLS } from '../../../scripts/lib/tools.ts';
 import {
   auditAlertConventions,
   auditAlertTests,
@@ -36,7 +36,7 @@ import { stackCatalog } from './stack-catalog.ts';
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 const run = promisify(execFile);
 /** Prometheus 3.x's promtool, built by `npm run setup` from tools/promtool/go.mod. */
-const PROMTOOL_3 = join(TOOLS_BIN, 'promtool');
+const PROMTOOL_3 = GO_TOOLS.promtool3;
 
 const yamlFiles = (dir: string): string[] =>
   readdirSync(join(REPO_ROOT, dir))
