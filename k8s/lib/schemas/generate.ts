@@ -15,7 +15,7 @@ const stamp = JSON.stringify(
   {
     modules: SCHEMA_MODULES.map(({ module, version }) => `${module}@${version}`),
     // Bumped by hand when the converter or the hand-written Linkerd schemas change.
-    generator: 1,
+    generator: 2,
   },
   null,
   2,

@@ -11,8 +11,10 @@
  */
 
 const dnsLabel = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+// "A podSelector object must contain exactly one of" matchExpressions and matchLabels (reference, Server).
 const selector = {
   type: 'object',
+  oneOf: [{ required: ['matchLabels'] }, { required: ['matchExpressions'] }],
   properties: {
     matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
     matchExpressions: {
