@@ -155,6 +155,28 @@ spec: {routes: [{name: "GET /users/{id}", condition: {method: GET, pathRegex: "/
   });
 });
 
+describe('Linkerd policy mistakes are caught by the schema', () => {
+  it('a Server with an empty podSelector (it must name matchLabels or matchExpressions)', () => {
+    const objects = fresh('linkerd');
+    spec(find(objects, 'Server', 'services-admin')).podSelector = {};
+    const problems = validateStrictly(toYaml(objects));
+    assert.deepEqual(
+      problems.map((problem) => problem.resource),
+      ['Server services-admin'],
+    );
+  });
+
+  it('a ServerAuthorization-style field on an AuthorizationPolicy', () => {
+    const objects = fresh('linkerd');
+    spec(find(objects, 'AuthorizationPolicy', 'postgres-clients')).client = {
+      meshTLS: { serviceAccounts: [{ name: 'order-service' }] },
+    };
+    const [problem, ...rest] = validateStrictly(toYaml(objects));
+    assert.equal(rest.length, 0);
+    assert.match(problem?.message ?? '', /additional properties 'client' not allowed/);
+  });
+});
+
 describe('policy mistakes change the computed call graph', () => {
   it('an ingress rule with an empty namespaceSelector opens payment-service to every pod in the cluster', () => {
     const objects = fresh('base');
