@@ -95,7 +95,7 @@ main() {
       ;;
     linkerd)
       if command -v linkerd >/dev/null; then linkerd check --proxy --namespace shop; fi
-      log "public API: kubectl -n ingress-nginx port-forward svc/ingress-nginx-controller 8080:80, then curl localhost:8080/orders"
+      log "public API: kubectl -n envoy-gateway-system port-forward svc/\$(kubectl -n envoy-gateway-system get svc -l gateway.envoyproxy.io/owning-gateway-name=shop-gateway -o name | cut -d/ -f2) 8080:80, then curl localhost:8080/orders"
       ;;
   esac
   log "done: Prometheus, Grafana and Jaeger run in namespace monitoring (docs/kubernetes.md)"

@@ -74,7 +74,7 @@ export const checkServicePorts = (objects: readonly K8sObject[]): string[] => {
   return problems;
 };
 
-/** Every Ingress backend is a Service port in these manifests. */
+/** Every Ingress and HTTPRoute backend is a Service port in these manifests, and every route parent exists. */
 export const checkIngressBackends = (objects: readonly K8sObject[]): string[] => {
   const problems: string[] = [];
   for (const ingress of byKind(objects, 'Ingress', 'networking.k8s.io')) {
@@ -90,6 +90,30 @@ export const checkIngressBackends = (objects: readonly K8sObject[]): string[] =>
       const ports = asArray(at(service, 'spec', 'ports'));
       if (!service || !ports.some((candidate) => at(candidate, 'name') === port || at(candidate, 'port') === port)) {
         problems.push(`${idOf(ingress)}: backend ${String(at(backend, 'name'))}:${String(port)} is not a Service port`);
+      }
+    }
+  }
+  // Gateway API routes: Service backends exist with that port; Gateway and Service parents exist.
+  for (const route of byKind(objects, 'HTTPRoute', 'gateway.networking.k8s.io')) {
+    const namespace = namespaceOf(route);
+    const named = (kind: string, name: unknown): K8sObject | undefined =>
+      objects.find(
+        (object) => object.kind === kind && object.metadata.name === name && namespaceOf(object) === namespace,
+      );
+    for (const parent of asArray(at(route, 'spec', 'parentRefs'))) {
+      const kind = asString(at(parent, 'kind')) ?? 'Gateway';
+      if (!named(kind, at(parent, 'name'))) {
+        problems.push(`${idOf(route)}: parent ${kind} ${String(at(parent, 'name'))} is not in these manifests`);
+      }
+    }
+    for (const rule of asArray(at(route, 'spec', 'rules'))) {
+      for (const backend of asArray(at(rule, 'backendRefs'))) {
+        const service = named(asString(at(backend, 'kind')) ?? 'Service', at(backend, 'name'));
+        if (!asArray(at(service, 'spec', 'ports')).some((candidate) => at(candidate, 'port') === at(backend, 'port'))) {
+          problems.push(
+            `${idOf(route)}: backend ${String(at(backend, 'name'))}:${String(at(backend, 'port'))} is not a Service port`,
+          );
+        }
       }
     }
   }
@@ -320,10 +344,10 @@ export const checkIstioReferences = (objects: readonly K8sObject[]): string[] =>
 
 /**
  * Identities outside these manifests that policies may name: the Istio ingress gateway as installed by istioctl
- * (docs/kubernetes.md) and the meshed ingress-nginx controller of the Linkerd setup.
+ * (docs/kubernetes.md) and every ServiceAccount of the meshed Envoy Gateway of the Linkerd setup (`namespace/*`).
  */
 export const EXTERNAL_PRINCIPALS = new Set(['cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account']);
-export const EXTERNAL_SERVICE_ACCOUNTS = new Set(['ingress-nginx/ingress-nginx']);
+export const EXTERNAL_SERVICE_ACCOUNTS = new Set(['envoy-gateway-system/*']);
 
 /** Every AuthorizationPolicy selects a pod and names real ServiceAccounts (Istio principals, Linkerd identityRefs). */
 export const checkAuthorizationReferences = (objects: readonly K8sObject[]): string[] => {
@@ -352,7 +376,7 @@ export const checkAuthorizationReferences = (objects: readonly K8sObject[]): str
   for (const authentication of byKind(objects, 'MeshTLSAuthentication', 'policy.linkerd.io')) {
     for (const ref of asArray(at(authentication, 'spec', 'identityRefs'))) {
       if (at(ref, 'kind') !== 'ServiceAccount') continue;
-      const account = `${asString(at(ref, 'namespace')) ?? namespaceOf(authentication)}/${asString(at(ref, 'name'))}`;
+      const account = `${asString(at(ref, 'namespace')) ?? namespaceOf(authentication)}/${asString(at(ref, 'name')) ?? '*'}`;
       if (!accounts.has(account) && !EXTERNAL_SERVICE_ACCOUNTS.has(account)) {
         problems.push(`${idOf(authentication)}: ServiceAccount ${account} is not in these manifests`);
       }

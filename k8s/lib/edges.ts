@@ -62,10 +62,15 @@ export const gatewayPeer = (mesh: Mesh): Peer =>
         serviceAccount: 'istio-ingressgateway-service-account',
       }
     : {
-        name: 'ingress-nginx',
-        namespace: 'ingress-nginx',
-        labels: { 'app.kubernetes.io/name': 'ingress-nginx' },
-        serviceAccount: 'ingress-nginx',
+        // Envoy Gateway's proxy pods for Gateway shop/shop-gateway; their ServiceAccount name carries a hash.
+        name: 'envoy-gateway',
+        namespace: 'envoy-gateway-system',
+        labels: {
+          'app.kubernetes.io/name': 'envoy',
+          'gateway.envoyproxy.io/owning-gateway-name': 'shop-gateway',
+          'gateway.envoyproxy.io/owning-gateway-namespace': 'shop',
+        },
+        serviceAccount: 'envoy-shop-shop-gateway-7d3f9a2c',
       };
 
 const STRANGER: Peer = {

@@ -185,7 +185,7 @@ describe('policy mistakes change the computed call graph', () => {
     ingress[0].from = [{ namespaceSelector: {} }];
     const { extra, missing } = networkPolicyReport(objects, 'none');
     assert.deepEqual(missing, []);
-    assert.deepEqual(extra, ['ingress-nginx → shop/payment-service:8080', 'stranger → shop/payment-service:8080']);
+    assert.deepEqual(extra, ['envoy-gateway → shop/payment-service:8080', 'stranger → shop/payment-service:8080']);
   });
 
   it('an Istio prefix path `/users/*` lets order-service reach more than GET /users/:id', () => {
@@ -232,7 +232,7 @@ describe('policy mistakes change the computed call graph', () => {
     refs[0].name = 'ingress';
     const { extra, missing } = meshAuthorizationReport(objects, 'linkerd');
     assert.ok(missing.includes('shop/order-service → shop/user-service-v1:8080 GET /users/0199a'));
-    assert.ok(extra.includes('ingress-nginx → shop/user-service-v1:8080 GET /users/0199a'));
+    assert.ok(extra.includes('envoy-gateway → shop/user-service-v1:8080 GET /users/0199a'));
   });
 });
 
