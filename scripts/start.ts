@@ -8,7 +8,9 @@
 import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
 import { SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
-import { terminalPrinter } from './lib/stack/terminal.ts';
+import { WEBHOOK_BASE_URL } from '../observability/prometheus/src/alertmanager.ts';
+import { type AlertSink, describeNotification, startAlertSink } from './lib/stack/alert-sink.ts';
+import { prefixed, terminalPrinter } from './lib/stack/terminal.ts';
 import { type ComponentFailure, type StackHandle, type StackUrls, startStack } from './lib/stack.ts';
 import { REPO_ROOT } from './lib/tools.ts';
 
@@ -34,16 +36,19 @@ const printUrls = (urls: StackUrls, logDir: string): void => {
       `${urls.jaegerApi}/api/services, ${urls.jaegerApi}/api/traces?service=order-service`,
     ],
     ['Prometheus', `${urls.prometheus}  (alerts: ${urls.prometheus}/alerts, targets: ${urls.prometheus}/targets)`],
-    ['Alertmanager', urls.alertmanager],
+    ['Alertmanager', `${urls.alertmanager}  (its webhooks print here as "alerts")`],
     ['logs', `${relative(process.cwd(), logDir) || '.'}/<component>.log`],
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   console.log('');
   for (const [name, url] of rows) console.log(`  ${name.padEnd(width)}  ${url}`);
-  console.log(`\n  Try: curl -s ${urls.services['order-service'].api}/orders   ·   Ctrl-C stops everything\n`);
+  console.log(
+    `\n  Try: curl -s '${urls.services['user-service'].api}/users?limit=5' (the README walks through an order)   ·   Ctrl-C stops everything\n`,
+  );
 };
 
 let stack: StackHandle | undefined;
+let alertSink: AlertSink | undefined;
 let shuttingDown = false;
 
 const shutdown = async (reason: string, exitCode: number): Promise<never> => {
@@ -51,6 +56,7 @@ const shutdown = async (reason: string, exitCode: number): Promise<never> => {
   shuttingDown = true;
   say(`${reason}: stopping the stack (services drain first; Ctrl-C again to force)`);
   await stack?.stop();
+  await alertSink?.stop();
   say('stopped');
   process.exit(exitCode);
 };
@@ -63,6 +69,22 @@ const onFailure = (failure: ComponentFailure): void => {
 process.on('SIGINT', () => void shutdown('Ctrl-C', 0));
 process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
+// Serves the loopback webhooks alertmanager.yml notifies, so alerts are printed here. The Watchdog heartbeat fires
+// every minute by design: only its first arrival is worth a line.
+let heartbeatSeen = false;
+alertSink = await startAlertSink(WEBHOOK_BASE_URL, (notification) => {
+  if (notification.receiver === 'heartbeat') {
+    if (!heartbeatSeen)
+      console.log(prefixed('alerts', `${describeNotification(notification)}: the alerting path works`));
+    heartbeatSeen = true;
+    return;
+  }
+  console.log(prefixed('alerts', describeNotification(notification)));
+}).catch((error: unknown) => {
+  say(`alert webhooks not served (${error instanceof Error ? error.message : String(error)}): notifications will fail`);
+  return undefined;
+});
+
 say('starting jaeger, alertmanager → otel-collector, prometheus → user-service, payment-service → order-service');
 try {
   stack = await startStack({
@@ -72,6 +94,7 @@ try {
   });
 } catch (error) {
   console.error(`\n[start] ${error instanceof Error ? error.message : String(error)}`);
+  await alertSink?.stop();
   process.exit(1);
 }
 const mebibytes = Object.values(stack.residentBytes()).reduce((sum, bytes) => sum + bytes, 0) / 2 ** 20;

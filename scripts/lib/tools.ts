@@ -27,6 +27,8 @@ export const GO_TOOLS = {
   ocb: join(TOOLS_BIN, 'builder'),
   /** promtool of Prometheus 3.x (tools/promtool), next to Debian's 2.42 in DEBIAN_TOOLS.promtool. */
   promtool3: join(TOOLS_BIN, 'promtool'),
+  /** Docker Compose's loader (compose-go, tools/compose-spec): validates compose.yaml where no Docker runs. */
+  composeSpec: join(TOOLS_BIN, 'compose-spec'),
 } as const;
 
 /** Chromium flags for this machine: headless, no sandbox as root, and no traffic beyond loopback. */
