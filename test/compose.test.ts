@@ -5,7 +5,9 @@
  * Prometheus config, and every file it mounts or builds from.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
@@ -22,6 +24,7 @@ import { parse } from 'yaml';
 import { COMPOSE_PROMETHEUS_CONFIG, renderComposePrometheusConfig } from '../compose/prometheus.ts';
 import { COMPOSE_HOST_BY_PORT, COMPOSE_SERVICE, composeAddress } from '../compose/topology.ts';
 import { PROMETHEUS_FLAGS } from '../observability/prometheus/src/scrape/jobs.ts';
+import { GO_TOOLS } from '../scripts/lib/tools.ts';
 import { configSchema as orderConfig } from '../services/order-service/src/config.ts';
 import { configSchema as paymentConfig } from '../services/payment-service/src/config.ts';
 import { configSchema as userConfig } from '../services/user-service/src/config.ts';
@@ -63,6 +66,42 @@ describe('compose.yaml', () => {
     assert.ok(postgres);
     postgres.depends_onn = {};
     assert.equal(validate(broken), false);
+  });
+
+  it('loads with compose-go, the loader Docker Compose is built on, to the model these tests read', () => {
+    // Only PATH: every ${VAR:-default} takes its default, as for a user with no .env file.
+    const load = (file: string) =>
+      spawnSync(GO_TOOLS.composeSpec, [file], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+    assert.ok(existsSync(GO_TOOLS.composeSpec), `${GO_TOOLS.composeSpec} is missing: run npm run setup`);
+    const result = load(join(REPO_ROOT, 'compose.yaml'));
+    assert.equal(result.status, 0, result.stderr);
+    const project = JSON.parse(result.stdout) as {
+      name: string;
+      services: Record<string, { environment?: Record<string, string>; image?: string }>;
+    };
+    assert.equal(project.name, compose.name);
+    assert.deepEqual(Object.keys(project.services).sort(), Object.keys(compose.services).sort());
+    // The interpolation and merge keys these tests apply (test/support/compose-file.ts) give what Compose gives.
+    for (const [name, definition] of Object.entries(compose.services)) {
+      assert.deepEqual(project.services[name]?.environment ?? {}, environmentOf(definition), name);
+      assert.equal(project.services[name]?.image, definition.image, name);
+    }
+
+    // And it refuses what Compose refuses: a dependency on a service that does not exist.
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    try {
+      const broken = readFileSync(join(REPO_ROOT, 'compose.yaml'), 'utf8').replace(
+        'user-service:\n        condition: service_healthy',
+        'user-servic:\n        condition: service_healthy',
+      );
+      assert.notEqual(broken, readFileSync(join(REPO_ROOT, 'compose.yaml'), 'utf8'));
+      writeFileSync(join(dir, 'compose.yaml'), broken);
+      const refused = load(join(dir, 'compose.yaml'));
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /user-servic/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs every service of the stack map, the backends and Grafana', () => {
