@@ -13,7 +13,7 @@
  * The probe matrix below asks every evaluator about every (source, destination, port, request) and reports each
  * answer that differs from the intended graph: a missing edge and an extra edge are both failures.
  */
-import { CALL_EDGES, KUBERNETES_PORTS, PUBLIC_ENTRY } from '@mesh-stack/service-kit/stack';
+import { CALL_EDGES, type CallEdge, HEALTH_PATHS, KUBERNETES_PORTS, PUBLIC_ENTRY } from '@mesh-stack/service-kit/stack';
 import {
   asArray,
   asString,
@@ -93,6 +93,15 @@ const isPrometheus = (peer: Peer): boolean => peer.namespace === 'monitoring' &&
 const isGateway = (peer: Peer, mesh: Mesh): boolean =>
   peer.namespace === gatewayPeer(mesh).namespace && peer.serviceAccount === gatewayPeer(mesh).serviceAccount;
 
+/**
+ * The calls a service makes besides CALL_EDGES: its readiness check asks every dependency for `GET /health/ready` on
+ * the dependency's public port (service-kit health.ts `dependencyReadyCheck`), so a caller is only ready when its
+ * dependencies are. Policies must allow these too, or order-service never becomes ready under the mesh.
+ */
+export const READINESS_EDGES: readonly CallEdge[] = [
+  ...new Map(CALL_EDGES.map((edge) => [`${edge.from}>${edge.to}`, edge])).values(),
+].map((edge) => ({ from: edge.from, to: edge.to, method: 'GET', route: HEALTH_PATHS.ready, retryable: true }));
+
 const routePattern = (template: string): RegExp =>
   new RegExp(`^${template.replace(/:[A-Za-z]+/g, '[^/]+').replace(/\//g, '\\/')}$`);
 
@@ -106,7 +115,7 @@ const intendedHttp = (source: Peer, destination: Peer, request: HttpRequest, mes
     return publicPath && (request.method === 'GET' || request.method === 'POST');
   }
   if (source.namespace !== SHOP) return false;
-  return CALL_EDGES.some(
+  return [...CALL_EDGES, ...READINESS_EDGES].some(
     (edge) =>
       edge.from === appOf(source) &&
       edge.to === to &&
@@ -417,6 +426,8 @@ export const linkerdAllows = (
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 const PATHS = [
+  HEALTH_PATHS.ready,
+  HEALTH_PATHS.summary,
   '/orders',
   '/orders/0199a',
   '/orders-export',

@@ -193,13 +193,25 @@ describe('policy mistakes change the computed call graph', () => {
     const rules = spec(find(objects, 'AuthorizationPolicy', 'user-service')).rules;
     const operation = at(rules, 0, 'to', 0, 'operation');
     assert.ok(isObject(operation));
-    operation.paths = ['/users/*'];
+    operation.paths = ['/users/*', '/health/ready'];
     const { extra, missing } = meshAuthorizationReport(objects, 'istio');
     assert.deepEqual(missing, []);
     assert.deepEqual(extra, [
       'shop/order-service → shop/user-service-v1:8080 GET /users/0199a/orders',
       'shop/order-service → shop/user-service-v2:8080 GET /users/0199a/orders',
     ]);
+  });
+
+  it("forgetting order-service's readiness calls (GET /health/ready on its dependencies) leaves it never ready", () => {
+    const objects = fresh('linkerd').filter((candidate) => !candidate.metadata.name.endsWith('-readiness'));
+    assert.deepEqual(meshAuthorizationReport(objects, 'linkerd'), {
+      missing: [
+        'shop/order-service → shop/payment-service:8080 GET /health/ready',
+        'shop/order-service → shop/user-service-v1:8080 GET /health/ready',
+        'shop/order-service → shop/user-service-v2:8080 GET /health/ready',
+      ],
+      extra: [],
+    });
   });
 
   it('a principal with a typo names no ServiceAccount', () => {
