@@ -8,5 +8,7 @@ import { SCHEMA_DIR } from '../../k8s/lib/schemas/sources.ts';
 
 const { written, skipped } = generateSchemas({ force: process.argv.includes('--force') });
 console.log(
-  skipped ? `[setup] k8s-schemas: up to date in ${SCHEMA_DIR}` : `[setup] k8s-schemas: wrote ${written} schemas to ${SCHEMA_DIR}`,
+  skipped
+    ? `[setup] k8s-schemas: up to date in ${SCHEMA_DIR}`
+    : `[setup] k8s-schemas: wrote ${written} schemas to ${SCHEMA_DIR}`,
 );
