@@ -192,6 +192,22 @@ describe('runLoad', () => {
     assert.equal(accounted(summary), summary.iterations.scheduled);
   });
 
+  it('rejects when the scenario itself throws, instead of counting a bug as a server error', async () => {
+    const server = await api();
+    await assert.rejects(
+      runLoad({
+        userServiceUrl: server.url,
+        orderServiceUrl: server.url,
+        ratePerSecond: 10,
+        durationSeconds: 1,
+        random: () => {
+          throw new Error('broken random source');
+        },
+      }),
+      /broken random source/,
+    );
+  });
+
   it('reports progress while running', async () => {
     const server = await api();
     const progress: LoadProgress[] = [];

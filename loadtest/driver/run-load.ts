@@ -179,16 +179,25 @@ export const runLoad = async (options: LoadOptions): Promise<LoadSummary> => {
     return 'completed';
   };
 
+  // A throw inside an iteration is a bug in the scenario or the driver, not a server error: it ends the run and
+  // runLoad rejects with it, instead of being counted away.
+  let driverError: { readonly error: unknown } | undefined;
   const start = (due: DueIteration): void => {
     inFlight += 1;
     if (performance.now() - due.intendedStart > lateThresholdMs) counts.late += 1;
-    void runIteration(due).then((outcome) => {
-      counts[outcome] += 1;
-      inFlight -= 1;
-      const next = backlog.shift();
-      if (next !== undefined && !stop.signal.aborted) start(next);
-      checkSettled();
-    });
+    void runIteration(due)
+      .catch((error: unknown): IterationOutcome => {
+        driverError ??= { error };
+        stop.abort();
+        return 'interrupted';
+      })
+      .then((outcome) => {
+        counts[outcome] += 1;
+        inFlight -= 1;
+        const next = backlog.shift();
+        if (next !== undefined && !stop.signal.aborted) start(next);
+        checkSettled();
+      });
   };
 
   const dispatch = (due: DueIteration): void => {
@@ -260,6 +269,7 @@ export const runLoad = async (options: LoadOptions): Promise<LoadSummary> => {
   clearInterval(progressTimer);
   if (gracefulTimer !== undefined) clearTimeout(gracefulTimer);
   options.signal?.removeEventListener('abort', onCallerAbort);
+  if (driverError !== undefined) throw driverError.error;
 
   const requests = recorder.requests;
   const failedRequests = recorder.failedRequests;
