@@ -128,7 +128,7 @@ describe('the full local stack', () => {
   });
 });
 
-describe('start-up failures', () => {
+describe('failures', () => {
   const offset = TEST_PORT_OFFSETS.spare;
 
   it('names the component whose port is taken, before starting anything', async () => {
@@ -148,6 +148,29 @@ describe('start-up failures', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('reports a component that dies after start-up, and only that once', async () => {
+    const failures: ComponentFailure[] = [];
+    const stack = await startStack({
+      components: ['alertmanager'],
+      portOffset: offset,
+      dataDir: join(dir, 'dies'),
+      logDir: join(dir, 'dies'),
+      onUnexpectedExit: (failure) => failures.push(failure),
+    });
+    try {
+      const pid = stack.pid('alertmanager');
+      assert.ok(pid);
+      process.kill(pid, 'SIGKILL');
+      await eventually('the unexpected exit', async () => (failures.length > 0 ? failures : undefined));
+      assert.equal(failures[0]?.component, 'alertmanager');
+      assert.match(failures[0]?.message ?? '', /exited unexpectedly \(SIGKILL\)/);
+      assert.equal(stack.pid('alertmanager'), undefined);
+    } finally {
+      await stack.stop();
+    }
+    assert.equal(failures.length, 1);
   });
 
   it("fails with the component's last log lines when it dies at start-up", async () => {

@@ -58,7 +58,7 @@ export interface StackOptions {
   readonly onLine?: LineListener;
   /** Called as each component becomes ready. */
   readonly onReady?: (component: ComponentName, millis: number) => void;
-  /** Called when a component exits on its own after start-up (not during {@link StackHandle.stop}). */
+  /** Called when a component exits on its own once the stack is up (not on stop; start-up failures reject). */
   readonly onUnexpectedExit?: (failure: ComponentFailure) => void;
 }
 
@@ -95,6 +95,8 @@ export interface StackHandle {
   /** The Prometheus configuration actually in use (a rewritten copy when ports are offset). */
   readonly prometheusConfig: string;
   logFile(component: ComponentName): string;
+  /** Process id of a running component (e.g. to SIGKILL it in a failure test), undefined when not running. */
+  pid(component: ComponentName): number | undefined;
   /** Stops one component (SIGTERM, then SIGKILL after its grace period), e.g. to test the collector being down. */
   stopComponent(component: ComponentName): Promise<void>;
   /** Starts a stopped component again and waits until it is ready. */
@@ -193,6 +195,8 @@ export const startStack = async (options: StackOptions = {}): Promise<StackHandl
 
   const running = new Map<ComponentName, ComponentProcess>();
   let stopping = false;
+  // During start-up a death is reported by the rejected startStack() itself, not (twice) through onUnexpectedExit.
+  let up = false;
   // Children run in their own process groups, so they would outlive a launcher that crashes or is killed by a test
   // runner's timeout: take them down synchronously on the way out.
   const killOnExit = (): void => {
@@ -209,7 +213,7 @@ export const startStack = async (options: StackOptions = {}): Promise<StackHandl
     );
     running.set(name, component);
     void component.exited.then(() => {
-      if (!stopping && !component.stopping && running.get(name) === component) {
+      if (up && !stopping && !component.stopping && running.get(name) === component) {
         options.onUnexpectedExit?.(new ComponentFailure(component, `exited unexpectedly (${component.exitStatus})`));
       }
     });
@@ -233,6 +237,7 @@ export const startStack = async (options: StackOptions = {}): Promise<StackHandl
     await stopAll();
     throw error;
   }
+  up = true;
 
   return {
     ports,
@@ -242,6 +247,10 @@ export const startStack = async (options: StackOptions = {}): Promise<StackHandl
     logDir,
     prometheusConfig,
     logFile: (name) => join(logDir, `${name}.log`),
+    pid: (name) => {
+      const component = running.get(name);
+      return component?.exitStatus === undefined ? component?.pid : undefined;
+    },
     stopComponent: async (name) => {
       await running.get(name)?.stop();
     },
