@@ -104,7 +104,11 @@ export const startService = async (
     });
   });
 
-  const { port, adminPort } = await listening;
+  // A service that never reports `listening` must not outlive the failed start and hang the test file.
+  const { port, adminPort } = await listening.catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
   return {
     name,
     url: `http://127.0.0.1:${port}`,
