@@ -22,7 +22,12 @@ export const goBinary = (): string => {
 };
 
 /** Environment for every go command: the machine's proxy settings as they are, module mode, and our GOBIN. */
-export const goEnv = (): NodeJS.ProcessEnv => ({ ...process.env, GOFLAGS: '-mod=mod', GOBIN: TOOLS_BIN });
+export const goEnv = (): NodeJS.ProcessEnv => ({
+  ...process.env,
+  // Added to, not replacing, flags the machine sets (e.g. -buildvcs=false).
+  GOFLAGS: [process.env.GOFLAGS, '-mod=mod'].filter(Boolean).join(' '),
+  GOBIN: TOOLS_BIN,
+});
 
 /** Program names a go.mod's `tool` directives produce: the last path element, or the one before a `/vN` suffix. */
 export const toolBinaries = (goMod: string): string[] => {
