@@ -25,7 +25,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LoadSummary, runLoad } from '@mesh-stack/loadtest/driver';
 import { SYMPTOM_ALERT } from '@mesh-stack/observability/alerts';
@@ -145,6 +145,10 @@ describe('the live stack under load', { concurrency: false }, () => {
   let loadRun: Promise<LoadSummary> | undefined;
   let loadStartedAt = 0;
   let faultsOffAt = 0;
+  let failures = 0;
+  afterEach((t) => {
+    if (!t.passed) failures += 1;
+  });
 
   const live = (): StackHandle => {
     assert.ok(stack, 'the stack did not start (see the before hook)');
@@ -210,6 +214,12 @@ describe('the live stack under load', { concurrency: false }, () => {
         durationSeconds: LOAD_SECONDS,
         signal: load.signal,
         gracefulStopMs: 5_000,
+        progressIntervalMs: 30_000,
+        onProgress: (p) =>
+          console.log(
+            `[e2e] load at ${Math.round(p.elapsedSeconds)} s: ${p.completed} iterations done, ${p.failed} failed, ` +
+              `${p.dropped} dropped, ${p.inFlight} in flight, create_order p99 ${Math.round(p.createOrderLatencyMs.p99)} ms`,
+          ),
       });
     },
     { timeout: 180_000 },
@@ -229,7 +239,9 @@ describe('the live stack under load', { concurrency: false }, () => {
       await watcher?.stop();
       await stack?.stop();
       await webhook?.close();
-      rmSync(dir, { recursive: true, force: true });
+      // The components' logs are the first thing to read after a failure: keep them then.
+      if (failures === 0) rmSync(dir, { recursive: true, force: true });
+      else console.log(`[e2e] ${failures} failed: component logs kept in ${join(dir, 'logs')}`);
     },
     { timeout: 120_000 },
   );
@@ -371,9 +383,24 @@ describe('the live stack under load', { concurrency: false }, () => {
       );
     });
 
+    /**
+     * Where the UI's pages live: `/alerts`, `/targets` and `/rules` in the React UI of upstream 2.x and 3.x;
+     * `/classic/…` in Debian's 2.42, which ships only the classic UI. The UI's own redirect from `/` tells which.
+     */
+    let uiPrefix: string | undefined;
+    const pagePath = async (page: Page, name: 'alerts' | 'targets' | 'rules'): Promise<string> => {
+      if (uiPrefix === undefined) {
+        await page.goto(`${live().urls.prometheus}/`);
+        uiPrefix = new URL(page.url()).pathname.startsWith('/classic/') ? '/classic' : '';
+      }
+      return `${uiPrefix}/${name}`;
+    };
+
     /** The page's visible text once it contains every one of `needles` (or after the time is up). */
-    const visibleText = async (path: string, needles: readonly string[]): Promise<string> => {
-      await page.goto(`${live().urls.prometheus}${path}`);
+    const visibleText = async (name: 'alerts' | 'targets' | 'rules', needles: readonly string[]): Promise<string> => {
+      const path = await pagePath(page, name);
+      const response = await page.goto(`${live().urls.prometheus}${path}`);
+      assert.equal(response?.status(), 200, `GET ${path}`);
       let text = '';
       await eventually(
         `${path} showing ${needles.join(', ')}`,
@@ -393,13 +420,13 @@ describe('the live stack under load', { concurrency: false }, () => {
       const alerting = ruleGroups.filter((group) => group.rules.some((rule) => rule.alert)).map((g) => g.name);
       const all = ruleGroups.map((group) => group.name);
       assert.ok(alerting.length > 0);
-      const alertsPage = await visibleText('/alerts', alerting);
+      const alertsPage = await visibleText('alerts', alerting);
       assert.deepEqual(
         alerting.filter((name) => !alertsPage.includes(name)),
         [],
         'rule groups missing from /alerts',
       );
-      const rulesPage = await visibleText('/rules', all);
+      const rulesPage = await visibleText('rules', all);
       assert.deepEqual(
         all.filter((name) => !rulesPage.includes(name)),
         [],
@@ -411,7 +438,7 @@ describe('the live stack under load', { concurrency: false }, () => {
     it('shows every target up on the targets page', { timeout: 90_000 }, async (t) => {
       const expected = configuredTargets(live().prometheusConfig);
       const total = [...expected.values()].reduce((sum, n) => sum + n, 0);
-      const text = await visibleText('/targets', [...expected.keys()]);
+      const text = await visibleText('targets', [...expected.keys()]);
       assert.deepEqual(
         [...expected.keys()].filter((job) => !text.includes(job)),
         [],
@@ -514,7 +541,8 @@ describe('the live stack under load', { concurrency: false }, () => {
           thinkTimeScale: 0,
         });
         assert.ok(burst.iterations.completed >= LOAD_RATE * 10, `${burst.iterations.completed} iterations ran`);
-        assert.equal(burst.iterations.failed, 0, JSON.stringify(burst.errorsByStatus));
+        const stepErrors = Object.entries(burst.steps).map(([step, summary]) => [step, summary.errors]);
+        assert.equal(burst.iterations.failed, 0, JSON.stringify(stepErrors));
         assert.equal(burst.iterations.dropped, 0);
         assert.deepEqual(burst.errorsByStatus, {});
         t.diagnostic(
