@@ -147,7 +147,7 @@ describe('the live stack under load', { concurrency: false }, () => {
   let faultsOffAt = 0;
   let failures = 0;
   afterEach((t) => {
-    if (!t.passed) failures += 1;
+    if ('passed' in t && !t.passed) failures += 1;
   });
 
   const live = (): StackHandle => {
