@@ -240,7 +240,7 @@ describe('the live stack under load', { concurrency: false }, () => {
       await stack?.stop();
       await webhook?.close();
       // The components' logs are the first thing to read after a failure: keep them then.
-      if (failures === 0) rmSync(dir, { recursive: true, force: true });
+      if (failures === 0 && stack !== undefined) rmSync(dir, { recursive: true, force: true });
       else console.log(`[e2e] ${failures} failed: component logs kept in ${join(dir, 'logs')}`);
     },
     { timeout: 120_000 },
