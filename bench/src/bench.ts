@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LIGHT_PATH, type LightVariant } from './light-app.ts';
 import { closedRun, type LoadResult, type LoadTarget, openRun } from './load.ts';
-import { canPin, startJsonChild } from './processes.ts';
+import { canPin, cpuSecondsOf, startJsonChild } from './processes.ts';
 import { summarizeProfile } from './profile-summary.ts';
 
 const { values: flags } = parseArgs({
@@ -64,29 +64,37 @@ const rotated = <T>(items: readonly T[], round: number): T[] =>
 
 interface Measured {
   throughput: number[];
+  /** Server CPU (all of the variant's processes) per successful request, in microseconds. */
+  cpuMicrosPerRequest: number[];
   p99Ms: number[];
   failures: number;
 }
 
-/** A variant under test: starts its server(s) and says what to load. */
+/** A variant under test: starts its server(s), says what to load and how much CPU its processes used so far. */
 interface Variant {
   readonly name: string;
-  start(): Promise<{ target: LoadTarget; stop: () => Promise<void> }>;
+  start(): Promise<{ target: LoadTarget; stop: () => Promise<void>; cpuSeconds: () => number }>;
 }
 
 const measure = async (variants: readonly Variant[]): Promise<Map<string, Measured>> => {
-  const results = new Map<string, Measured>(variants.map((v) => [v.name, { throughput: [], p99Ms: [], failures: 0 }]));
+  const results = new Map<string, Measured>(
+    variants.map((v) => [v.name, { throughput: [], cpuMicrosPerRequest: [], p99Ms: [], failures: 0 }]),
+  );
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of rotated(variants, round)) {
-      const { target, stop } = await variant.start();
+      const { target, stop, cpuSeconds } = await variant.start();
       await closedRun(target, CONNECTIONS, WARMUP_SECONDS);
+      const cpuBefore = cpuSeconds();
       const closed = await closedRun(target, CONNECTIONS, CLOSED_SECONDS);
+      const cpuMicros = ((cpuSeconds() - cpuBefore) * 1e6) / Math.max(1, closed.throughput * CLOSED_SECONDS);
       await stop();
       const entry = results.get(variant.name) as Measured;
       entry.throughput.push(closed.throughput);
+      entry.cpuMicrosPerRequest.push(cpuMicros);
       entry.failures += closed.failures;
       console.log(
-        `  round ${round + 1} ${variant.name.padEnd(26)} closed ${closed.throughput.toFixed(0).padStart(7)} req/s`,
+        `  round ${round + 1} ${variant.name.padEnd(26)} closed ${closed.throughput.toFixed(0).padStart(7)} req/s, ` +
+          `${cpuMicros.toFixed(0).padStart(6)} µs server CPU per request`,
       );
     }
   }
@@ -114,18 +122,22 @@ const report = (title: string, results: Map<string, Measured>, baseline: string)
   const base = results.get(baseline);
   if (!base) return;
   const baseThroughput = median(base.throughput);
+  const baseCpu = median(base.cpuMicrosPerRequest);
   const baseP99 = median(base.p99Ms);
   const rate = (results as Map<string, Measured> & { rate?: number }).rate;
   console.log(
     `\n${title} (medians of ${ROUNDS} rounds; closed model ${CONNECTIONS} connections; p99 open model at ${rate}/s)`,
   );
-  console.log('| variant | req/s | vs baseline | p99 ms | vs baseline | failed requests |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    '| variant | req/s | vs baseline | server CPU µs/request | throughput on a dedicated core vs baseline | p99 ms | vs baseline | failed requests |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const [name, measured] of results) {
     const throughput = median(measured.throughput);
+    const cpu = median(measured.cpuMicrosPerRequest);
     const p99 = median(measured.p99Ms);
     console.log(
-      `| ${name} | ${throughput.toFixed(0)} | ${(throughput / baseThroughput).toFixed(2)}x | ${p99.toFixed(2)} | ${(p99 / baseP99).toFixed(2)}x | ${measured.failures} |`,
+      `| ${name} | ${throughput.toFixed(0)} | ${(throughput / baseThroughput).toFixed(2)}x | ${cpu.toFixed(0)} | ${(baseCpu / cpu).toFixed(2)}x | ${p99.toFixed(1)} | ${(p99 / baseP99).toFixed(2)}x | ${measured.failures} |`,
     );
   }
 };
@@ -151,6 +163,7 @@ const lightVariant = (variant: LightVariant, nodeArgs: readonly string[] = []): 
     return {
       target: { url: `http://127.0.0.1:${server.ready.port}${LIGHT_PATH}` },
       stop: async () => void (await server.stop()),
+      cpuSeconds: () => cpuSecondsOf(server.child.pid),
     };
   },
 });

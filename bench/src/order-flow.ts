@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceName } from '@mesh-stack/service-kit/stack';
 import type { LoadTarget } from './load.ts';
-import { startJsonChild } from './processes.ts';
+import { cpuSecondsOf, startJsonChild } from './processes.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const mainPath = (name: ServiceName) => join(REPO_ROOT, 'services', name, 'src', 'main.ts');
@@ -47,7 +47,10 @@ export interface OrderFlowOptions {
   readonly nodeArgs?: readonly string[];
 }
 
-type Variant = { name: string; start(): Promise<{ target: LoadTarget; stop: () => Promise<void> }> };
+type Variant = {
+  name: string;
+  start(): Promise<{ target: LoadTarget; stop: () => Promise<void>; cpuSeconds: () => number }>;
+};
 
 const startServices = async (
   telemetryEnv: Record<string, string>,
@@ -107,6 +110,7 @@ const startServices = async (
       await Promise.all(children.map((child) => child.stop()));
       rmSync(dataDir, { recursive: true, force: true });
     },
+    cpuSeconds: () => children.reduce((total, child) => total + cpuSecondsOf(child.child.pid), 0),
   };
 };
 

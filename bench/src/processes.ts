@@ -3,11 +3,29 @@
  * load generator do not steal each other's core.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 const TASKSET = '/usr/bin/taskset';
 export const canPin = existsSync(TASKSET);
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU seconds (user + system) a process has used so far, from `/proc/<pid>/stat` (Linux; 0 elsewhere).
+ * CPU per request is what the benchmark compares when other work on the machine makes throughput noisy.
+ */
+export const cpuSecondsOf = (pid: number | undefined): number => {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (1-based).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+};
 
 export interface JsonChild {
   readonly child: ChildProcess;

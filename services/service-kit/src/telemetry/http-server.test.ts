@@ -31,6 +31,8 @@ const lintFindings = (output: string): string[] =>
 const OPENMETRICS_ACCEPT = 'application/openmetrics-text; version=1.0.0';
 const DURATION = METRIC.httpServerRequestDuration.name;
 
+const slowGate = Promise.withResolvers<void>();
+
 describe('httpServerTelemetry on a served Hono app', () => {
   let receiver: OtlpReceiver;
   let telemetry: Telemetry;
@@ -52,6 +54,10 @@ describe('httpServerTelemetry on a served Hono app', () => {
     const app = new Hono();
     app.use(httpServerTelemetry({ metrics }));
     app.get('/users/:id', (c) => c.json({ id: c.req.param('id') }));
+    app.get('/slow', async (c) => {
+      await slowGate.promise;
+      return c.text('done');
+    });
     app.post('/boom', () => {
       throw new RangeError('kaboom');
     });
@@ -152,6 +158,19 @@ describe('httpServerTelemetry on a served Hono app', () => {
     assert.equal(await count(), before + 20);
   });
 
+  it('reports requests in flight when scraped', async () => {
+    const inFlight = async () => {
+      const text = await (await fetch(`${adminUrl}/metrics`)).text();
+      return text.split('\n').find((line) => line.startsWith(`${METRIC.httpServerActiveRequests.name} `));
+    };
+    const pending = fetch(`${baseUrl}/slow`);
+    while ((await inFlight()) !== `${METRIC.httpServerActiveRequests.name} 1`)
+      await new Promise((r) => setTimeout(r, 10));
+    slowGate.resolve();
+    assert.equal(await (await pending).text(), 'done');
+    assert.equal(await inFlight(), `${METRIC.httpServerActiveRequests.name} 0`);
+  });
+
   it('serves an exposition promtool accepts, in the classic text format unless OpenMetrics is asked for', async () => {
     const response = await fetch(`${adminUrl}/metrics`);
     assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -195,7 +214,7 @@ describe('httpServerTelemetry on a served Hono app', () => {
     assert.deepEqual(afterSeries, before);
     assert.deepEqual(
       [...labelValues(afterSeries, LABEL.httpRoute)].sort(),
-      ['/users/:id', '/boom', LABEL_VALUE.unmatchedRoute].sort(),
+      ['/users/:id', '/boom', '/slow', LABEL_VALUE.unmatchedRoute].sort(),
     );
     const allowedMethods = new Set<string>([...KNOWN_HTTP_METHODS, LABEL_VALUE.otherMethod]);
     for (const method of labelValues(afterSeries, LABEL.httpRequestMethod))

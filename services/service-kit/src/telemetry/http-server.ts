@@ -10,7 +10,6 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import {
-  type Attributes,
   context,
   propagation,
   ROOT_CONTEXT,
@@ -89,6 +88,29 @@ const extractParent = (c: Context) => {
     : propagation.extract(ROOT_CONTEXT, c.req.raw.headers, fetchHeadersGetter);
 };
 
+/**
+ * Requests in flight, counted in a plain number and published when Prometheus scrapes (prom-client calls a
+ * gauge's `collect` before rendering it): two prom-client updates per request saved. One counter per gauge, shared
+ * by every middleware instance recording into it (the public and admin apps).
+ */
+const inFlightCounters = new WeakMap<object, { count: number }>();
+const inFlightCounter = (gauge: ServiceMetrics['httpServerActiveRequests']): { count: number } => {
+  let counter = inFlightCounters.get(gauge);
+  if (counter === undefined) {
+    const created = { count: 0 };
+    (gauge as unknown as { collect: () => void }).collect = () => gauge.set(created.count);
+    inFlightCounters.set(gauge, created);
+    counter = created;
+  }
+  return counter;
+};
+
+/** Per route and method: the span name and the duration series by status code. */
+interface MethodEntry {
+  readonly spanName: string;
+  readonly series: Map<number, DurationSeries>;
+}
+
 /** One series of the duration histogram, with when each of its buckets last got an exemplar. */
 interface DurationSeries {
   readonly labels: Readonly<Record<string, string>>;
@@ -122,22 +144,26 @@ export const httpServerTelemetry = ({
   ignorePaths = DEFAULT_IGNORED_PATHS,
 }: HttpServerTelemetryOptions): MiddlewareHandler => {
   const { httpServerRequestDuration: duration, httpServerActiveRequests: active } = metrics;
-  // Bounded caches: methods are normalized, routes and status codes come from the app, not from clients.
-  const spanNames = new Map<string, string>();
-  const seriesByKey = new Map<string, DurationSeries>();
+  const inFlight = inFlightCounter(active);
 
-  const nameFor = (method: string, route: string): string => {
-    const key = `${method} ${route}`;
-    let name = spanNames.get(key);
-    if (name === undefined) {
-      name = spanName.http(method, route);
-      spanNames.set(key, name);
+  // Bounded caches keyed without building strings: methods are normalized, routes and status codes come from the
+  // app, not from clients.
+  const cache = new Map<string, Map<string, MethodEntry>>();
+  const entryFor = (method: string, route: string): MethodEntry => {
+    let byMethod = cache.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      cache.set(route, byMethod);
     }
-    return name;
+    let entry = byMethod.get(method);
+    if (entry === undefined) {
+      entry = { spanName: spanName.http(method, route), series: new Map() };
+      byMethod.set(method, entry);
+    }
+    return entry;
   };
-  const seriesFor = (method: string, route: string, status: number): DurationSeries => {
-    const key = `${method} ${route} ${status}`;
-    let series = seriesByKey.get(key);
+  const seriesFor = (entry: MethodEntry, method: string, route: string, status: number): DurationSeries => {
+    let series = entry.series.get(status);
     if (series === undefined) {
       series = {
         labels: {
@@ -147,7 +173,7 @@ export const httpServerTelemetry = ({
         },
         exemplarAtMs: new Float64Array(BUCKETS.length + 1).fill(Number.NEGATIVE_INFINITY),
       };
-      seriesByKey.set(key, series);
+      entry.series.set(status, series);
     }
     return series;
   };
@@ -158,14 +184,13 @@ export const httpServerTelemetry = ({
     const startMs = performance.now();
     const method = normalizeMethod(c.req.method);
     const parent = extractParent(c);
-    const attributes: Attributes = {
-      [ATTR.httpRequestMethod]: method,
-      [ATTR.urlScheme]: urlScheme,
-      [ATTR.urlPath]: path,
-    };
-    // Named by method until routing resolves; renamed below (a sampler sees the method only, as in semconv).
-    const span = tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
-    active.inc();
+    // Named by method until routing resolves; renamed below. Attributes are set only on recording spans: the
+    // stack's samplers decide on trace id and parent alone, and an unsampled span then costs no attribute checks.
+    const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
+    if (span.isRecording()) {
+      span.setAttributes({ [ATTR.httpRequestMethod]: method, [ATTR.urlScheme]: urlScheme, [ATTR.urlPath]: path });
+    }
+    inFlight.count++;
     let thrown: unknown;
     try {
       await context.with(trace.setSpan(parent, span), next);
@@ -173,6 +198,7 @@ export const httpServerTelemetry = ({
       thrown = error;
       throw error;
     } finally {
+      inFlight.count--;
       try {
         finish(c, span, method, startMs, thrown);
       } catch {
@@ -182,24 +208,25 @@ export const httpServerTelemetry = ({
   };
 
   function finish(c: Context, span: Span, method: string, startMs: number, thrown: unknown): void {
-    active.dec();
     const route = matchedRouteTemplate(c);
+    const entry = entryFor(method, route);
     // An exception that escaped Hono's error handler still ends as a 500 in @hono/node-server.
     const status = thrown === undefined ? c.res.status : 500;
-    const error = thrown ?? c.error;
-    span.updateName(nameFor(method, route));
-    span.setAttribute(ATTR.httpRoute, route);
-    span.setAttribute(ATTR.httpResponseStatusCode, status);
-    if (status >= 500) {
-      const errorType = error instanceof Error ? error.name : String(status);
-      span.setAttribute(ATTR.errorType, errorType);
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      if (error instanceof Error) span.recordException(error);
+    if (span.isRecording()) {
+      span.updateName(entry.spanName);
+      span.setAttribute(ATTR.httpRoute, route);
+      span.setAttribute(ATTR.httpResponseStatusCode, status);
+      if (status >= 500) {
+        const error = thrown ?? c.error;
+        span.setAttribute(ATTR.errorType, error instanceof Error ? error.name : String(status));
+        span.setStatus({ code: SpanStatusCode.ERROR });
+        if (error instanceof Error) span.recordException(error);
+      }
     }
     span.end();
     const nowMs = performance.now();
     const seconds = (nowMs - startMs) / 1000;
-    const series = seriesFor(method, route, status);
+    const series = seriesFor(entry, method, route, status);
     const bucket = bucketIndex(seconds);
     const spanContext = span.spanContext();
     if (
