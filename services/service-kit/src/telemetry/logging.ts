@@ -2,16 +2,15 @@
 import { trace } from '@opentelemetry/api';
 import { LOG_FIELD } from './contract.ts';
 
-const NO_FIELDS: Readonly<Record<string, never>> = Object.freeze({});
-
 /**
  * A pino `mixin`: `trace_id`, `span_id` and `trace_flags` of the active span, nothing outside a span.
+ * Always a new object: pino's default merge strategy assigns the line's fields into it.
  * @example
  * const logger = pino({ mixin: traceLogFields })
  */
 export const traceLogFields = (): Record<string, string> => {
   const span = trace.getActiveSpan();
-  if (span === undefined) return NO_FIELDS;
+  if (span === undefined) return {};
   const { traceId, spanId, traceFlags } = span.spanContext();
   return {
     [LOG_FIELD.traceId]: traceId,
