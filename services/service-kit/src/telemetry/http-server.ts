@@ -212,7 +212,9 @@ export const httpServerTelemetry = ({
     const entry = entryFor(method, route);
     // An exception that escaped Hono's error handler still ends as a 500 in @hono/node-server.
     const status = thrown === undefined ? c.res.status : 500;
-    if (span.isRecording()) {
+    // Exemplars point only at spans this process records (and so exports), never at an upstream id alone.
+    const recording = span.isRecording();
+    if (recording) {
       span.updateName(entry.spanName);
       span.setAttribute(ATTR.httpRoute, route);
       span.setAttribute(ATTR.httpResponseStatusCode, status);
@@ -230,6 +232,7 @@ export const httpServerTelemetry = ({
     const bucket = bucketIndex(seconds);
     const spanContext = span.spanContext();
     if (
+      recording &&
       nowMs - (series.exemplarAtMs[bucket] as number) >= EXEMPLAR_MIN_INTERVAL_MS &&
       (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED
     ) {
