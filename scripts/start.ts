@@ -35,7 +35,10 @@ const printUrls = (urls: StackUrls, logDir: string): void => {
       'Jaeger API (no UI natively)',
       `${urls.jaegerApi}/api/services, ${urls.jaegerApi}/api/traces?service=order-service`,
     ],
-    ['Prometheus', `${urls.prometheus}  (alerts: ${urls.prometheus}/alerts, targets: ${urls.prometheus}/targets)`],
+    [
+      'Prometheus',
+      `${urls.prometheus}  (alerts: ${urls.prometheus}/classic/alerts, targets: ${urls.prometheus}/classic/targets)`,
+    ],
     ['Alertmanager', `${urls.alertmanager}  (its webhooks print here as "alerts")`],
     ['logs', `${relative(process.cwd(), logDir) || '.'}/<component>.log`],
   ];

@@ -22,6 +22,7 @@
  * for about 30 minutes after any incident this large, far beyond a test's budget (reported to the lead).
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ import { CALL_EDGES, FAULTS_PATH, type ServiceName } from '@mesh-stack/service-k
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { ALERT_LABEL } from '../../observability/prometheus/src/rules/model.ts';
 import { TARGET_LABEL } from '../../observability/prometheus/src/targets.ts';
-import { TEST_PORT_OFFSETS } from '../../scripts/lib/stack/ports.ts';
+import { portMapping, TEST_PORT_OFFSETS } from '../../scripts/lib/stack/ports.ts';
 import { DEFAULT_CONFIGS, type StackHandle, startStack } from '../../scripts/lib/stack.ts';
 import { CHROMIUM_ARGS, DEBIAN_TOOLS } from '../../scripts/lib/tools.ts';
 import {
@@ -60,6 +61,7 @@ import {
   writeFastPrometheusConfig,
 } from '../support/e2e-config.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/e2e-webhook.ts';
+import { movePorts, readmeWalkthrough, strictBash } from '../support/readme-walkthrough.ts';
 
 /* ---------- knobs, each with its reason ---------- */
 
@@ -581,6 +583,26 @@ describe('the live stack under load', { concurrency: false }, () => {
       );
       t.diagnostic(`${key} inactive ${minutes(Date.now() - faultsOffAt)} after the faults went off`);
       await expectDelivered(declineAlert);
+    });
+
+    // Last, because it switches payment faults itself (and leaves them off).
+    it('runs the README walk-through as written, against this stack', { timeout: 120_000 }, async (t) => {
+      const script = strictBash(movePorts(readmeWalkthrough(), portMapping(live().ports)));
+      const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', timeout: 90_000 });
+      assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+      const output = result.stdout;
+      assert.match(output, /"status": "paid"/, output);
+      assert.match(output, /idempotent-replayed: true/i, output);
+      assert.match(output, /"status": "payment_failed"/, output);
+      assert.match(output, /"type": "https:\/\/mesh-stack\.dev\/problems\/validation-failed"/, output);
+      for (const edge of CALL_EDGES) {
+        assert.ok(
+          output.includes(`"${spanName.http(edge.method, edge.route)}"`),
+          `no ${edge.route} span in the trace:\n${output}`,
+        );
+      }
+      assert.match(output, /"job":"order-service","route":"\/orders"/, output);
+      t.diagnostic('the README walk-through ran as written');
     });
   });
 });

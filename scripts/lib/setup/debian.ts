@@ -27,6 +27,8 @@ export const DEBIAN_PACKAGES: readonly DebianPackage[] = [
   { name: 'postgresql', upstream: '15', why: 'the services’ PostgreSQL backend in tests' },
   { name: 'chromium', why: 'browser checks of the Prometheus UI (Playwright)' },
   { name: 'fonts-liberation', why: 'readable text in Chromium screenshots' },
+  { name: 'curl', why: 'the README walk-through (run by the end-to-end tests)' },
+  { name: 'jq', why: 'the README walk-through (run by the end-to-end tests)' },
 ];
 
 /** Debian's init scripts for these would take 9090/9093, which `npm start` owns. */
