@@ -125,6 +125,9 @@ const renderTestFile = (file: RuleFile): string =>
   yaml({
     rule_files: [join('..', 'rules', `${file.name}.yaml`)],
     evaluation_interval: '1m',
+    // Without it promtool 2.x evaluates the groups of one timestamp in random (map) order, so an alert could read the
+    // previous minute's recorded ratios and a case would pass or fail by chance.
+    group_eval_order: file.groups.map((group) => group.name),
     tests: file.tests.map((testCase) => renderTestCase(alertRules([file]), testCase)),
   });
 
