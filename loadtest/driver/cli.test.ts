@@ -29,7 +29,8 @@ describe('npm run load (driver CLI)', () => {
   it('drives the given services and prints the summary as JSON on stdout and as text on stderr', async () => {
     server = await startInMemoryApi();
     const urls = ['--user-service-url', server.url, '--order-service-url', server.url];
-    const result = await runCli(['--rate', '20', '--duration', '1', '--think-time-scale', '0', '--json', ...urls]);
+    // `1s` as k6 users write it; plain seconds (`1`) parse the same way.
+    const result = await runCli(['--rate', '20', '--duration', '1s', '--think-time-scale', '0', '--json', ...urls]);
     assert.equal(result.code, 0, result.stderr);
     const summary = JSON.parse(result.stdout) as LoadSummary;
     assert.equal(summary.iterations.completed, 20);
@@ -57,6 +58,9 @@ describe('npm run load (driver CLI)', () => {
     assert.equal(result.code, 2);
     assert.match(result.stderr, /--rate must be a number/);
     assert.match(result.stderr, /Usage: npm run load/);
+    const duration = await runCli(['--duration', '2 minutes']);
+    assert.equal(duration.code, 2);
+    assert.match(duration.stderr, /--duration must be seconds or a duration such as 30s/);
     const unknown = await runCli(['--bogus']);
     assert.equal(unknown.code, 2);
   });

@@ -2,7 +2,7 @@
  * @module `npm run load`: drives the local stack (started by `npm start`) with the shared scenario at a constant
  * arrival rate, prints progress to stderr every few seconds and a summary at the end.
  *
- *   npm run load -- --rate 20 --duration 60
+ *   npm run load -- --rate 20 --duration 2m
  *   npm run load -- --json > summary.json
  *
  * Exits 1 when iterations were dropped or the error rate exceeds `--max-error-rate`, 2 on bad usage or when the
@@ -18,7 +18,7 @@ import { formatSummary } from './summary.ts';
 const USAGE = `Usage: npm run load -- [options]
 
   --rate <n>               iterations started per second (default 10, max ${LOAD_LIMITS.maxRatePerSecond}); each is 3 requests
-  --duration <s>           seconds of scheduled arrivals (default 30, max ${LOAD_LIMITS.maxDurationSeconds})
+  --duration <d>           how long arrivals are scheduled: seconds, or 30s, 2m, 1m30s as in k6 (default 30, max ${LOAD_LIMITS.maxDurationSeconds})
   --max-concurrency <n>    iterations in flight at once; more wait in a backlog of the same size, then drop (default 64)
   --think-time-scale <x>   multiplies the scenario's think time; 0 for back-to-back steps (default 1)
   --user-service-url <u>   default $USER_SERVICE_URL or ${localBaseUrl('user-service')}
@@ -39,6 +39,21 @@ const numberFlag = (name: string, value: string | undefined, fallback: number): 
   const parsed = Number(value);
   if (!Number.isFinite(parsed)) fail(`--${name} must be a number, got "${value}"`);
   return parsed;
+};
+
+const DURATION_UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/** Seconds from `90`, or from a k6-style duration (`90s`, `2m`, `1m30s`, `500ms`), as users of k6 type it. */
+const durationFlag = (name: string, value: string | undefined, fallback: number): number => {
+  if (value === undefined || /^\d+(\.\d+)?$/.test(value)) return numberFlag(name, value, fallback);
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(value)) {
+    fail(`--${name} must be seconds or a duration such as 30s, 2m or 1m30s, got "${value}"`);
+  }
+  let seconds = 0;
+  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+    seconds += Number(amount) * (DURATION_UNIT_SECONDS[unit ?? ''] ?? Number.NaN);
+  }
+  return seconds;
 };
 
 const parseFlags = () =>
@@ -75,7 +90,7 @@ const orderServiceUrl = values['order-service-url'] ?? process.env.ORDER_SERVICE
 const allowRemote = values['allow-remote'];
 const maxErrorRate = numberFlag('max-error-rate', values['max-error-rate'], 0.01);
 const ratePerSecond = numberFlag('rate', values.rate, 10);
-const durationSeconds = numberFlag('duration', values.duration, 30);
+const durationSeconds = durationFlag('duration', values.duration, 30);
 const maxConcurrency = numberFlag('max-concurrency', values['max-concurrency'], 64);
 const thinkTimeScale = numberFlag('think-time-scale', values['think-time-scale'], 1);
 
