@@ -15,9 +15,10 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LIGHT_PATH, type LightVariant } from './light-app.ts';
-import { closedRun, type LoadResult, type LoadTarget, openRun } from './load.ts';
+import { closedRun, type LoadResult, openRun } from './load.ts';
 import { canPin, cpuSecondsOf, startJsonChild } from './processes.ts';
 import { summarizeProfile } from './profile-summary.ts';
+import type { Variant } from './variant.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -66,19 +67,18 @@ interface Measured {
   throughput: number[];
   /** Server CPU (all of the variant's processes) per successful request, in microseconds. */
   cpuMicrosPerRequest: number[];
+  /** The same, per server process, when a variant has several (the order flow's three services). */
+  cpuMicrosByProcess: Map<string, number[]>;
   p99Ms: number[];
   failures: number;
 }
 
-/** A variant under test: starts its server(s), says what to load and how much CPU its processes used so far. */
-interface Variant {
-  readonly name: string;
-  start(): Promise<{ target: LoadTarget; stop: () => Promise<void>; cpuSeconds: () => number }>;
-}
-
 const measure = async (variants: readonly Variant[]): Promise<Map<string, Measured>> => {
   const results = new Map<string, Measured>(
-    variants.map((v) => [v.name, { throughput: [], cpuMicrosPerRequest: [], p99Ms: [], failures: 0 }]),
+    variants.map((v) => [
+      v.name,
+      { throughput: [], cpuMicrosPerRequest: [], cpuMicrosByProcess: new Map(), p99Ms: [], failures: 0 },
+    ]),
   );
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of rotated(variants, round)) {
@@ -86,9 +86,16 @@ const measure = async (variants: readonly Variant[]): Promise<Map<string, Measur
       await closedRun(target, CONNECTIONS, WARMUP_SECONDS);
       const cpuBefore = cpuSeconds();
       const closed = await closedRun(target, CONNECTIONS, CLOSED_SECONDS);
-      const cpuMicros = ((cpuSeconds() - cpuBefore) * 1e6) / Math.max(1, closed.throughput * CLOSED_SECONDS);
+      const cpuAfter = cpuSeconds();
       await stop();
+      const requests = Math.max(1, closed.throughput * CLOSED_SECONDS);
       const entry = results.get(variant.name) as Measured;
+      let cpuMicros = 0;
+      for (const [process, seconds] of Object.entries(cpuAfter)) {
+        const micros = ((seconds - (cpuBefore[process] ?? 0)) * 1e6) / requests;
+        cpuMicros += micros;
+        entry.cpuMicrosByProcess.set(process, [...(entry.cpuMicrosByProcess.get(process) ?? []), micros]);
+      }
       entry.throughput.push(closed.throughput);
       entry.cpuMicrosPerRequest.push(cpuMicros);
       entry.failures += closed.failures;
@@ -140,6 +147,15 @@ const report = (title: string, results: Map<string, Measured>, baseline: string)
       `| ${name} | ${throughput.toFixed(0)} | ${(throughput / baseThroughput).toFixed(2)}x | ${cpu.toFixed(0)} | ${(baseCpu / cpu).toFixed(2)}x | ${p99.toFixed(1)} | ${(p99 / baseP99).toFixed(2)}x | ${measured.failures} |`,
     );
   }
+  // Per-process CPU is what sizes each Deployment (docs/scaling.md): requests per core = 1e6 / µs per request.
+  for (const [name, measured] of results) {
+    if (measured.cpuMicrosByProcess.size < 2) continue;
+    const parts = [...measured.cpuMicrosByProcess].map(
+      ([process, micros]) =>
+        `${process} ${median(micros).toFixed(0)} µs (${(1e6 / median(micros)).toFixed(0)}/s per core)`,
+    );
+    console.log(`${name}: server CPU per request by process: ${parts.join(', ')}`);
+  }
 };
 
 const receiver = await startJsonChild([join(HERE, 'receiver-process.ts')], { cpu: LOADGEN_CPU });
@@ -163,7 +179,7 @@ const lightVariant = (variant: LightVariant, nodeArgs: readonly string[] = []): 
     return {
       target: { url: `http://127.0.0.1:${server.ready.port}${LIGHT_PATH}` },
       stop: async () => void (await server.stop()),
-      cpuSeconds: () => cpuSecondsOf(server.child.pid),
+      cpuSeconds: () => ({ server: cpuSecondsOf(server.child.pid) }),
     };
   },
 });

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceName } from '@mesh-stack/service-kit/stack';
-import type { LoadTarget } from './load.ts';
 import { cpuSecondsOf, startJsonChild } from './processes.ts';
+import type { Variant } from './variant.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const mainPath = (name: ServiceName) => join(REPO_ROOT, 'services', name, 'src', 'main.ts');
@@ -47,11 +47,6 @@ export interface OrderFlowOptions {
   readonly nodeArgs?: readonly string[];
 }
 
-type Variant = {
-  name: string;
-  start(): Promise<{ target: LoadTarget; stop: () => Promise<void>; cpuSeconds: () => number }>;
-};
-
 const startServices = async (
   telemetryEnv: Record<string, string>,
   serverCpu: number,
@@ -80,12 +75,15 @@ const startServices = async (
       readyWhen: 'spawned',
     });
   const children = [
-    await start('user-service', ports.user),
-    await start('payment-service', ports.payment),
-    await start('order-service', ports.order, {
-      USER_SERVICE_URL: url(ports.user[0]),
-      PAYMENT_SERVICE_URL: url(ports.payment[0]),
-    }),
+    { name: 'user-service', ...(await start('user-service', ports.user)) },
+    { name: 'payment-service', ...(await start('payment-service', ports.payment)) },
+    {
+      name: 'order-service',
+      ...(await start('order-service', ports.order, {
+        USER_SERVICE_URL: url(ports.user[0]),
+        PAYMENT_SERVICE_URL: url(ports.payment[0]),
+      })),
+    },
   ];
   for (const [, adminPort] of Object.values(ports)) await waitUntilLive(url(adminPort));
 
@@ -110,7 +108,7 @@ const startServices = async (
       await Promise.all(children.map((child) => child.stop()));
       rmSync(dataDir, { recursive: true, force: true });
     },
-    cpuSeconds: () => children.reduce((total, child) => total + cpuSecondsOf(child.child.pid), 0),
+    cpuSeconds: () => Object.fromEntries(children.map(({ name, child }) => [name, cpuSecondsOf(child.pid)])),
   };
 };
 

@@ -1,0 +1,14 @@
+/** @module What a benchmark variant is: something that starts its server processes and says what to load. */
+import type { LoadTarget } from './load.ts';
+
+export interface StartedVariant {
+  readonly target: LoadTarget;
+  readonly stop: () => Promise<void>;
+  /** CPU seconds (user + system) each of the variant's server processes has used so far, by process name. */
+  readonly cpuSeconds: () => Readonly<Record<string, number>>;
+}
+
+export interface Variant {
+  readonly name: string;
+  start(): Promise<StartedVariant>;
+}
