@@ -9,7 +9,8 @@
  */
 import { type Attributes, context, SpanKind, SpanStatusCode, TraceFlags, type Tracer } from '@opentelemetry/api';
 import type { LogEvent, Logger } from 'kysely';
-import { ATTR, EXEMPLAR_TRACE_ID_LABEL, LABEL, spanName } from './contract.ts';
+import { ATTR, DB_DURATION_BUCKETS_SECONDS, EXEMPLAR_TRACE_ID_LABEL, LABEL, spanName } from './contract.ts';
+import { claimExemplar, type ExemplarClock, exemplarClock } from './exemplar-throttle.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { kitTracer } from './scope.ts';
 
@@ -60,6 +61,7 @@ const RAW_KEYWORDS: ReadonlySet<string> = new Set([
   'PRAGMA',
 ]);
 const OTHER_OPERATION = 'OTHER';
+const BUCKETS = DB_DURATION_BUCKETS_SECONDS;
 /** Table names become label values: only plain identifiers of PostgreSQL's maximum length pass. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -103,6 +105,13 @@ const errorTypeOf = (error: unknown): string => {
   return error instanceof Error ? error.name : '_OTHER';
 };
 
+/** Per operation and table: the span name, the duration series' labels and its exemplar clock. */
+interface QueryKind {
+  readonly spanName: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly exemplarClock: ExemplarClock;
+}
+
 /**
  * A Kysely `log` function that records every query.
  * @example
@@ -115,23 +124,39 @@ export const databaseTelemetry = ({
   tracer = kitTracer(),
 }: DatabaseTelemetryOptions): Logger => {
   const duration = metrics.dbClientOperationDuration;
+  // Bounded: operations are known keywords and tables come from the service's own query trees, not from clients.
+  const kinds = new Map<string, Map<string | undefined, QueryKind>>();
+  const kindOf = (operation: string, collection: string | undefined): QueryKind => {
+    let byCollection = kinds.get(operation);
+    if (byCollection === undefined) {
+      byCollection = new Map();
+      kinds.set(operation, byCollection);
+    }
+    let kind = byCollection.get(collection);
+    if (kind === undefined) {
+      const labels: Record<string, string> = { [LABEL.dbSystemName]: system, [LABEL.dbOperationName]: operation };
+      if (collection !== undefined) labels[LABEL.dbCollectionName] = collection;
+      kind = { spanName: spanName.db(operation, collection), labels, exemplarClock: exemplarClock(BUCKETS) };
+      byCollection.set(collection, kind);
+    }
+    return kind;
+  };
+
   return function databaseTelemetry(event: LogEvent) {
     try {
       const { operation, collection } = summarizeQuery(event.query);
-      const endMs = performance.timeOrigin + performance.now();
+      const kind = kindOf(operation, collection);
+      const nowMs = performance.now();
+      const endMs = performance.timeOrigin + nowMs;
       const attributes: Attributes = {
         [ATTR.dbSystemName]: system,
         [ATTR.dbOperationName]: operation,
         [ATTR.dbQueryText]: event.query.sql,
       };
       if (collection !== undefined) attributes[ATTR.dbCollectionName] = collection;
-      const labels: Record<string, string> = {
-        [LABEL.dbSystemName]: system,
-        [LABEL.dbOperationName]: operation,
-      };
-      if (collection !== undefined) labels[LABEL.dbCollectionName] = collection;
+      let labels = kind.labels;
       const span = tracer.startSpan(
-        spanName.db(operation, collection),
+        kind.spanName,
         { kind: SpanKind.CLIENT, attributes, startTime: endMs - event.queryDurationMillis },
         context.active(),
       );
@@ -139,18 +164,24 @@ export const databaseTelemetry = ({
         const errorType = errorTypeOf(event.error);
         span.setAttribute(ATTR.errorType, errorType);
         span.setStatus({ code: SpanStatusCode.ERROR });
-        labels[LABEL.errorType] = errorType;
+        labels = { ...labels, [LABEL.errorType]: errorType };
       }
       span.end(endMs);
       const spanContext = span.spanContext();
-      duration.observe({
-        labels,
-        value: event.queryDurationMillis / 1000,
-        exemplarLabels:
-          (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED
-            ? { [EXEMPLAR_TRACE_ID_LABEL]: spanContext.traceId }
-            : {},
-      });
+      const seconds = event.queryDurationMillis / 1000;
+      // Failed queries are rare and the exemplars most worth having: they are never throttled.
+      if (
+        (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED &&
+        (event.level === 'error' || claimExemplar(kind.exemplarClock, BUCKETS, seconds, nowMs))
+      ) {
+        duration.observe({
+          labels,
+          value: seconds,
+          exemplarLabels: { [EXEMPLAR_TRACE_ID_LABEL]: spanContext.traceId },
+        });
+      } else {
+        duration.observe({ labels, value: seconds });
+      }
     } catch {
       // Telemetry never fails a query.
     }

@@ -18,15 +18,19 @@ import {
 import {
   ATTR,
   EXEMPLAR_TRACE_ID_LABEL,
+  HTTP_DURATION_BUCKETS_SECONDS,
   LABEL,
   LABEL_VALUE,
   RETRY_REASONS,
   type RetryReason,
   spanName,
 } from './contract.ts';
+import { claimExemplar, type ExemplarClock, exemplarClock } from './exemplar-throttle.ts';
 import { normalizeMethod } from './http-server.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { kitTracer } from './scope.ts';
+
+const BUCKETS = HTTP_DURATION_BUCKETS_SECONDS;
 
 export interface ClientAttempt {
   /** The called service, e.g. `payment-service` (`peer.service`, label `peer_service`). */
@@ -107,6 +111,17 @@ export const httpClientTelemetry = ({
   tracer = kitTracer(),
 }: HttpClientTelemetryOptions): HttpClientTelemetry => {
   const { httpClientRequestDuration: duration, httpClientRetries: retries } = metrics;
+  // One exemplar clock per dependency route and method: bounded by the call sites in the code, not by responses.
+  const clocks = new Map<string, ExemplarClock>();
+  const clockFor = (attempt: ClientAttempt, method: string): ExemplarClock => {
+    const key = `${attempt.peerService} ${method} ${attempt.routeTemplate}`;
+    let clock = clocks.get(key);
+    if (clock === undefined) {
+      clock = exemplarClock(BUCKETS);
+      clocks.set(key, clock);
+    }
+    return clock;
+  };
 
   const finish = (span: Span, attempt: ClientAttempt, method: string, startMs: number, outcome: AttemptOutcome) => {
     let status: number | undefined;
@@ -133,14 +148,17 @@ export const httpClientTelemetry = ({
     };
     if (errorType !== undefined) labels[LABEL.errorType] = errorType;
     const spanContext = span.spanContext();
-    duration.observe({
-      labels,
-      value: (performance.now() - startMs) / 1000,
-      exemplarLabels:
-        (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED
-          ? { [EXEMPLAR_TRACE_ID_LABEL]: spanContext.traceId }
-          : {},
-    });
+    const nowMs = performance.now();
+    const seconds = (nowMs - startMs) / 1000;
+    // Failed attempts are the exemplars most worth having: never throttled.
+    if (
+      (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED &&
+      (errorType !== undefined || claimExemplar(clockFor(attempt, method), BUCKETS, seconds, nowMs))
+    ) {
+      duration.observe({ labels, value: seconds, exemplarLabels: { [EXEMPLAR_TRACE_ID_LABEL]: spanContext.traceId } });
+    } else {
+      duration.observe({ labels, value: seconds });
+    }
   };
 
   return {

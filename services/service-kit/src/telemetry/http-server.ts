@@ -34,6 +34,7 @@ import {
   LABEL_VALUE,
   spanName,
 } from './contract.ts';
+import { claimExemplar, type ExemplarClock, exemplarClock } from './exemplar-throttle.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { kitTracer } from './scope.ts';
 
@@ -114,23 +115,10 @@ interface MethodEntry {
 /** One series of the duration histogram, with when each of its buckets last got an exemplar. */
 interface DurationSeries {
   readonly labels: Readonly<Record<string, string>>;
-  readonly exemplarAtMs: Float64Array;
+  readonly exemplarClock: ExemplarClock;
 }
 
-/**
- * Prometheus keeps the exemplar a scrape finds per bucket, so refreshing one more than about once a second is
- * wasted work; measured here, attaching an exemplar more than doubles the cost of an observation.
- */
-const EXEMPLAR_MIN_INTERVAL_MS = 1000;
 const BUCKETS = HTTP_DURATION_BUCKETS_SECONDS;
-
-/** Index of the bucket `seconds` falls in (the last index is +Inf). */
-const bucketIndex = (seconds: number): number => {
-  for (let index = 0; index < BUCKETS.length; index++) {
-    if (seconds <= (BUCKETS[index] as number)) return index;
-  }
-  return BUCKETS.length;
-};
 
 /**
  * Creates the server telemetry middleware. Register it first, on `*`, so it measures everything after it.
@@ -171,7 +159,7 @@ export const httpServerTelemetry = ({
           [LABEL.httpRoute]: route,
           [LABEL.httpResponseStatusCode]: String(status),
         },
-        exemplarAtMs: new Float64Array(BUCKETS.length + 1).fill(Number.NEGATIVE_INFINITY),
+        exemplarClock: exemplarClock(BUCKETS),
       };
       entry.series.set(status, series);
     }
@@ -229,14 +217,12 @@ export const httpServerTelemetry = ({
     const nowMs = performance.now();
     const seconds = (nowMs - startMs) / 1000;
     const series = seriesFor(entry, method, route, status);
-    const bucket = bucketIndex(seconds);
     const spanContext = span.spanContext();
     if (
       recording &&
-      nowMs - (series.exemplarAtMs[bucket] as number) >= EXEMPLAR_MIN_INTERVAL_MS &&
-      (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED
+      (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED &&
+      claimExemplar(series.exemplarClock, BUCKETS, seconds, nowMs)
     ) {
-      series.exemplarAtMs[bucket] = nowMs;
       duration.observe({
         labels: series.labels,
         value: seconds,
