@@ -6,7 +6,7 @@
  * services with telemetry off and on. Servers run on CPU 0, the load generator and receiver on CPU 1 (`taskset`).
  * Variants alternate within each round, so drift over the run hits every variant alike; medians are reported.
  *
- * Flags: `--quick` (short runs), `--only=light|orders`, `--profile` (CPU profile of the telemetry variant),
+ * Flags: `--quick` (short runs), `--only=light|orders`, `--profile` (CPU profiles of the telemetry variants),
  * `--high-priority` (run at `nice -10`, so other work on a shared machine disturbs the measurement less; root only).
  */
 import { spawnSync } from 'node:child_process';
@@ -180,6 +180,7 @@ const lightVariant = (variant: LightVariant, nodeArgs: readonly string[] = []): 
       target: { url: `http://127.0.0.1:${server.ready.port}${LIGHT_PATH}` },
       stop: async () => void (await server.stop()),
       cpuSeconds: () => ({ server: cpuSecondsOf(server.child.pid) }),
+      pids: { server: server.child.pid },
     };
   },
 });
@@ -202,23 +203,49 @@ if (flags.only === undefined || flags.only === 'orders') {
   report('order flow', orders, 'services-bare');
 }
 
-if (flags.profile) {
-  const dir = join(HERE, '..', 'profiles');
+/**
+ * Runs the variant's servers under `--cpu-prof` for a closed run of `seconds`, then prints where each process's busy
+ * time went. Long runs for the order flow, so the start-up of three processes does not dominate their profiles.
+ */
+const profile = async (
+  title: string,
+  makeVariant: (nodeArgs: readonly string[]) => Promise<Variant>,
+  seconds: number,
+): Promise<void> => {
+  const dir = join(HERE, '..', 'profiles', title.replaceAll(/[^a-z0-9]+/gi, '-'));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const variant = lightVariant('hono-telemetry', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
-  const { target, stop } = await variant.start();
-  await closedRun(target, CONNECTIONS, CLOSED_SECONDS);
+  const variant = await makeVariant(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const { target, stop, pids } = await variant.start();
+  await closedRun(target, CONNECTIONS, seconds);
   await stop();
-  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
-  if (file) {
+  const files = readdirSync(dir).filter((name) => name.endsWith('.cpuprofile'));
+  for (const [process, pid] of Object.entries(pids)) {
+    // V8 names the file CPU.<date>.<time>.<pid>.<thread>.<sequence>.cpuprofile.
+    const file = files.find((name) => name.split('.')[3] === String(pid));
+    if (!file) continue;
     const summary = summarizeProfile(join(dir, file));
-    console.log(
-      `\nCPU profile of hono-telemetry under load (${join('bench/profiles', file)}), share of busy self time:`,
-    );
+    const where = join('bench/profiles', dir.split('/').at(-1) ?? '', file);
+    console.log(`\nCPU profile of ${title}, ${process}, under load (${where}), share of busy self time:`);
     for (const { name, share } of summary.packages) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
     console.log('  top functions:');
     for (const { name, share } of summary.functions) console.log(`  ${(share * 100).toFixed(1).padStart(5)}%  ${name}`);
+  }
+};
+
+if (flags.profile) {
+  rmSync(join(HERE, '..', 'profiles'), { recursive: true, force: true });
+  if (flags.only === undefined || flags.only === 'light') {
+    await profile('hono-telemetry', async (nodeArgs) => lightVariant('hono-telemetry', nodeArgs), CLOSED_SECONDS);
+  }
+  if (flags.only === undefined || flags.only === 'orders') {
+    const { orderFlowVariants } = await import('./order-flow.ts');
+    const telemetryVariant = async (nodeArgs: readonly string[]): Promise<Variant> => {
+      const [, telemetry] = await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs });
+      if (!telemetry) throw new Error('no services-telemetry variant');
+      return telemetry;
+    };
+    await profile('services-telemetry', telemetryVariant, 4 * CLOSED_SECONDS);
   }
 }
 

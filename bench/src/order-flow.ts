@@ -109,6 +109,7 @@ const startServices = async (
       rmSync(dataDir, { recursive: true, force: true });
     },
     cpuSeconds: () => Object.fromEntries(children.map(({ name, child }) => [name, cpuSecondsOf(child.pid)])),
+    pids: Object.fromEntries(children.map(({ name, child }) => [name, child.pid])),
   };
 };
 

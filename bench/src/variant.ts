@@ -6,6 +6,8 @@ export interface StartedVariant {
   readonly stop: () => Promise<void>;
   /** CPU seconds (user + system) each of the variant's server processes has used so far, by process name. */
   readonly cpuSeconds: () => Readonly<Record<string, number>>;
+  /** The server processes' ids by the same names, e.g. to find their CPU profiles. */
+  readonly pids: Readonly<Record<string, number | undefined>>;
 }
 
 export interface Variant {
