@@ -4,28 +4,16 @@
  * middleware, no metrics, no spans) and once with full telemetry at 100% sampling exporting to the OTLP receiver.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceName } from '@mesh-stack/service-kit/stack';
+import { freePort } from '../../scripts/lib/stack/port-check.ts';
 import { cpuSecondsOf, startJsonChild } from './processes.ts';
 import type { Variant } from './variant.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const mainPath = (name: ServiceName) => join(REPO_ROOT, 'services', name, 'src', 'main.ts');
-
-/** A port the OS considers free right now (the benchmark starts its services immediately after). */
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 
 const waitUntilLive = async (adminUrl: string): Promise<void> => {
   const deadline = Date.now() + 30_000;

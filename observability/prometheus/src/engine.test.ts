@@ -7,29 +7,17 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
+import { freePort } from '../../../scripts/lib/stack/port-check.ts';
 import { DEBIAN_TOOLS } from '../../../scripts/lib/tools.ts';
 import { listDashboardQueries, resolveQuery } from '../../grafana/src/index.ts';
 import { RULES_DIR } from './render.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 
 interface ApiResponse<T> {
   status: 'success' | 'error';

@@ -1,4 +1,7 @@
-/** @module Fails fast, naming the port and its owner, when a port the stack needs is already taken. */
+/**
+ * @module Port checks: fail fast, naming the port and its owner, when a port the stack needs is already taken; find
+ * a free one for processes that cannot listen on port 0 themselves.
+ */
 import { createServer } from 'node:net';
 
 export const isPortFree = (port: number, host = '127.0.0.1'): Promise<boolean> =>
@@ -6,6 +9,22 @@ export const isPortFree = (port: number, host = '127.0.0.1'): Promise<boolean> =
     const server = createServer();
     server.once('error', () => resolve(false));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+
+/**
+ * A loopback port the OS considers free right now, for a child process that takes its port as configuration (the
+ * caller starts it at once; another process could take the port in between, which loopback tests accept).
+ */
+export const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port assigned')),
+      );
+    });
   });
 
 export const assertPortsFree = async (ports: ReadonlyMap<number, string>): Promise<void> => {
