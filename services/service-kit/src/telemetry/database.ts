@@ -105,12 +105,24 @@ const errorTypeOf = (error: unknown): string => {
   return error instanceof Error ? error.name : '_OTHER';
 };
 
-/** Per operation and table: the span name, the duration series' labels and its exemplar clock. */
-interface QueryKind {
-  readonly spanName: string;
+/** One series of the duration histogram (an operation on a table): its labels and exemplar clock. */
+interface QuerySeries {
   readonly labels: Readonly<Record<string, string>>;
   readonly exemplarClock: ExemplarClock;
 }
+
+/** What a query's span and observation need, all fixed by its SQL text. */
+interface QueryKind {
+  readonly spanName: string;
+  readonly attributes: Readonly<Attributes>;
+  readonly series: QuerySeries;
+}
+
+/**
+ * Distinct SQL texts remembered. The services' query builders produce a small fixed set; past the bound (raw SQL
+ * with inlined values) queries are still recorded, just summarised each time.
+ */
+const MAX_REMEMBERED_QUERIES = 256;
 
 /**
  * A Kysely `log` function that records every query.
@@ -124,40 +136,42 @@ export const databaseTelemetry = ({
   tracer = kitTracer(),
 }: DatabaseTelemetryOptions): Logger => {
   const duration = metrics.dbClientOperationDuration;
-  // Bounded: operations are known keywords and tables come from the service's own query trees, not from clients.
-  const kinds = new Map<string, Map<string | undefined, QueryKind>>();
-  const kindOf = (operation: string, collection: string | undefined): QueryKind => {
-    let byCollection = kinds.get(operation);
-    if (byCollection === undefined) {
-      byCollection = new Map();
-      kinds.set(operation, byCollection);
-    }
-    let kind = byCollection.get(collection);
-    if (kind === undefined) {
+  // By span name, which names exactly the operation and table; both are bounded (known keywords, the service's tables).
+  const seriesByName = new Map<string, QuerySeries>();
+  // By SQL text: the operation tree is walked and the attributes built once per distinct query, not per execution.
+  const kinds = new Map<string, QueryKind>();
+  const kindOf = (query: LogEvent['query']): QueryKind => {
+    const known = kinds.get(query.sql);
+    if (known !== undefined) return known;
+    const { operation, collection } = summarizeQuery(query);
+    const name = spanName.db(operation, collection);
+    let series = seriesByName.get(name);
+    if (series === undefined) {
       const labels: Record<string, string> = { [LABEL.dbSystemName]: system, [LABEL.dbOperationName]: operation };
       if (collection !== undefined) labels[LABEL.dbCollectionName] = collection;
-      kind = { spanName: spanName.db(operation, collection), labels, exemplarClock: exemplarClock(BUCKETS) };
-      byCollection.set(collection, kind);
+      series = { labels, exemplarClock: exemplarClock(BUCKETS) };
+      seriesByName.set(name, series);
     }
+    const attributes: Attributes = {
+      [ATTR.dbSystemName]: system,
+      [ATTR.dbOperationName]: operation,
+      [ATTR.dbQueryText]: query.sql,
+    };
+    if (collection !== undefined) attributes[ATTR.dbCollectionName] = collection;
+    const kind: QueryKind = { spanName: name, attributes: Object.freeze(attributes), series };
+    if (kinds.size < MAX_REMEMBERED_QUERIES) kinds.set(query.sql, kind);
     return kind;
   };
 
   return function databaseTelemetry(event: LogEvent) {
     try {
-      const { operation, collection } = summarizeQuery(event.query);
-      const kind = kindOf(operation, collection);
+      const kind = kindOf(event.query);
       const nowMs = performance.now();
       const endMs = performance.timeOrigin + nowMs;
-      const attributes: Attributes = {
-        [ATTR.dbSystemName]: system,
-        [ATTR.dbOperationName]: operation,
-        [ATTR.dbQueryText]: event.query.sql,
-      };
-      if (collection !== undefined) attributes[ATTR.dbCollectionName] = collection;
-      let labels = kind.labels;
+      let labels = kind.series.labels;
       const span = tracer.startSpan(
         kind.spanName,
-        { kind: SpanKind.CLIENT, attributes, startTime: endMs - event.queryDurationMillis },
+        { kind: SpanKind.CLIENT, attributes: kind.attributes, startTime: endMs - event.queryDurationMillis },
         context.active(),
       );
       if (event.level === 'error') {
@@ -172,7 +186,7 @@ export const databaseTelemetry = ({
       // Failed queries are rare and the exemplars most worth having: they are never throttled.
       if (
         (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED &&
-        (event.level === 'error' || claimExemplar(kind.exemplarClock, BUCKETS, seconds, nowMs))
+        (event.level === 'error' || claimExemplar(kind.series.exemplarClock, BUCKETS, seconds, nowMs))
       ) {
         duration.observe({
           labels,
