@@ -39,6 +39,7 @@ import { CALL_EDGES, FAULTS_PATH, type ServiceName } from '@mesh-stack/service-k
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { ALERT_LABEL } from '../../observability/prometheus/src/rules/model.ts';
 import { TARGET_LABEL } from '../../observability/prometheus/src/targets.ts';
+import { type AlertNotification, type AlertSink, startAlertSink } from '../../scripts/lib/stack/alert-sink.ts';
 import { portMapping, TEST_PORT_OFFSETS } from '../../scripts/lib/stack/ports.ts';
 import { DEFAULT_CONFIGS, type StackHandle, startStack } from '../../scripts/lib/stack.ts';
 import { CHROMIUM_ARGS, DEBIAN_TOOLS } from '../../scripts/lib/tools.ts';
@@ -63,7 +64,6 @@ import {
   writeAlertmanagerConfig,
   writeFastPrometheusConfig,
 } from '../support/e2e-config.ts';
-import { startWebhookReceiver, type WebhookReceiver } from '../support/e2e-webhook.ts';
 import { movePorts, readmeWalkthrough, strictBash } from '../support/readme-walkthrough.ts';
 
 /* ---------- knobs, each with its reason ---------- */
@@ -142,7 +142,9 @@ describe('the live stack under load', { concurrency: false }, () => {
   const ruleGroups = loadRuleGroups(prometheusConfig);
 
   let stack: StackHandle | undefined;
-  let webhook: WebhookReceiver | undefined;
+  // The same webhook receiver `npm start` runs, on a free port, collecting what Alertmanager delivers.
+  const notifications: AlertNotification[] = [];
+  let webhook: AlertSink | undefined;
   let watcher: AlertWatcher | undefined;
   let browser: Browser | undefined;
   let alertmanagerConfig = '';
@@ -192,7 +194,7 @@ describe('the live stack under load', { concurrency: false }, () => {
 
   before(
     async () => {
-      webhook = await startWebhookReceiver();
+      webhook = await startAlertSink('http://127.0.0.1:0/alerts', (notification) => notifications.push(notification));
       alertmanagerConfig = writeAlertmanagerConfig(DEFAULT_CONFIGS.alertmanager, dir, webhook.url);
       stack = await startStack({
         portOffset: TEST_PORT_OFFSETS.endToEnd,
@@ -243,7 +245,7 @@ describe('the live stack under load', { concurrency: false }, () => {
       await browser?.close();
       await watcher?.stop();
       await stack?.stop();
-      await webhook?.close();
+      await webhook?.stop();
       // The components' logs are the first thing to read after a failure: keep them then.
       if (failures === 0 && stack !== undefined) rmSync(dir, { recursive: true, force: true });
       else console.log(`[e2e] ${failures} failed: component logs kept in ${join(dir, 'logs')}`);
@@ -494,7 +496,7 @@ describe('the live stack under load', { concurrency: false }, () => {
       await eventually(
         `a ${alert.receiver} notification for ${alert.name}`,
         async () =>
-          webhook?.notifications.find(
+          notifications.find(
             (n) =>
               n.receiver === alert.receiver &&
               n.alerts.some(
@@ -505,7 +507,7 @@ describe('the live stack under load', { concurrency: false }, () => {
           ),
         {
           timeoutMs: groupWaitMs + SLACK_MS,
-          describe: () => JSON.stringify(webhook?.notifications.map((n) => [n.receiver, n.alerts.length])),
+          describe: () => JSON.stringify(notifications.map((n) => [n.receiver, n.alerts.length])),
         },
       );
     };

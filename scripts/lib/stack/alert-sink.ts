@@ -14,6 +14,7 @@ export interface AlertNotification {
 }
 
 export interface AlertSink {
+  /** The base URL it serves, with the real port when it was asked for port 0. */
   readonly url: string;
   stop(): Promise<void>;
 }
@@ -37,7 +38,10 @@ const isNotification = (value: unknown): value is Omit<AlertNotification, 'recei
   typeof (value as { status?: unknown }).status === 'string' &&
   Array.isArray((value as { alerts?: unknown }).alerts);
 
-/** Listens where `baseUrl` (e.g. `http://127.0.0.1:9097/alerts`) points and hands every notification to `onAlert`. */
+/**
+ * Listens where `baseUrl` (e.g. `http://127.0.0.1:9097/alerts`) points and hands every notification to `onAlert`;
+ * port 0 picks a free port (tests), reported in the sink's `url`.
+ */
 export const startAlertSink = async (
   baseUrl: string,
   onAlert: (notification: AlertNotification) => void,
@@ -68,8 +72,11 @@ export const startAlertSink = async (
     server.once('error', reject);
     server.listen(Number(base.port), base.hostname, resolve);
   });
+  const address = server.address();
+  const url = new URL(base);
+  if (typeof address === 'object' && address) url.port = String(address.port);
   return {
-    url: baseUrl,
+    url: url.toString().replace(/\/$/, ''),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
