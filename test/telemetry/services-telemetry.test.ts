@@ -25,6 +25,12 @@ const PROM_CLIENT_FINDING =
   /^nodejs_active_(handles|requests|resources)_total non-counter metrics should not have "_total" suffix$/;
 
 const byStart = (a: ReceivedSpan, b: ReceivedSpan) => Number(a.startTimeUnixNano - b.startTimeUnixNano);
+/** The order-service server span of the most recent POST /orders, the root of that order's trace. */
+const latestOrderSpan = (spans: readonly ReceivedSpan[]): ReceivedSpan | undefined =>
+  spans
+    .filter((s) => s.serviceName === 'order-service' && s.kind === SPAN_KIND.server && s.name === 'POST /orders')
+    .sort(byStart)
+    .at(-1);
 
 describe('telemetry of the running services', () => {
   let receiver: OtlpReceiver;
@@ -54,10 +60,7 @@ describe('telemetry of the running services', () => {
   /** All spans of the trace whose order-service server span handled `orderId` (or the last POST /orders). */
   const orderTrace = async (predicate: (spans: readonly ReceivedSpan[]) => boolean): Promise<ReceivedSpan[]> => {
     const spans = await receiver.waitFor(predicate, 15_000);
-    const root = spans
-      .filter((s) => s.serviceName === 'order-service' && s.name === 'POST /orders')
-      .sort(byStart)
-      .at(-1);
+    const root = latestOrderSpan(spans);
     assert.ok(root, 'no POST /orders server span');
     return spans.filter((s) => s.traceId === root.traceId);
   };
@@ -88,9 +91,13 @@ describe('telemetry of the running services', () => {
     const response = await placeOrder(userId);
     assert.equal(response.status, 201, response.text);
 
-    const isComplete = (spans: readonly ReceivedSpan[]) =>
-      spans.some((s) => s.serviceName === 'payment-service' && s.name === 'POST /payments') &&
-      spans.some((s) => s.serviceName === 'order-service' && s.name === 'POST /orders');
+    // Each service exports on its own schedule: wait for the server span of every one of them in the order's trace.
+    const isComplete = (spans: readonly ReceivedSpan[]) => {
+      const root = latestOrderSpan(spans);
+      const inTrace = (service: string, name: string) =>
+        spans.some((s) => s.traceId === root?.traceId && s.serviceName === service && s.name === name);
+      return inTrace('user-service', 'GET /users/:id') && inTrace('payment-service', 'POST /payments');
+    };
     const trace = await orderTrace(isComplete);
     await sleep(5 * EXPORT_INTERVAL_MS);
     const traceIds = new Set(receiver.spans.slice(before).map((s) => s.traceId));
@@ -134,12 +141,17 @@ describe('telemetry of the running services', () => {
       spans.filter(
         (s) => s.serviceName === 'order-service' && s.kind === SPAN_KIND.client && s.name === 'POST /payments',
       );
+    // Order-service and payment-service export on their own schedules: wait for both sides of every attempt.
     const trace = await orderTrace((spans) => {
-      const root = spans
-        .filter((s) => s.name === 'POST /orders')
-        .sort(byStart)
-        .at(-1);
-      return root !== undefined && attempts(spans).filter((s) => s.traceId === root.traceId).length === 3;
+      const root = latestOrderSpan(spans);
+      if (root === undefined) return false;
+      const attemptIds = new Set(
+        attempts(spans)
+          .filter((s) => s.traceId === root.traceId)
+          .map((s) => s.spanId),
+      );
+      const served = spans.filter((s) => s.serviceName === 'payment-service' && attemptIds.has(s.parentSpanId));
+      return attemptIds.size === 3 && served.length === 3;
     });
     const orderSpan = trace.find((s) => s.name === 'POST /orders' && s.kind === SPAN_KIND.server);
     const retried = attempts(trace).sort(byStart);
