@@ -26,6 +26,8 @@ export interface ComponentSpec {
 export type LineListener = (component: string, line: string) => void;
 
 const KEPT_LINES = 40;
+/** How long stop() waits for a component's last output after it exited before closing the log. */
+const OUTPUT_DRAIN_MS = 2_000;
 
 export class ComponentProcess {
   readonly spec: ComponentSpec;
@@ -34,6 +36,8 @@ export class ComponentProcess {
   readonly #log: WriteStream;
   readonly #recent: string[] = [];
   readonly #exited: Promise<number | string>;
+  /** Resolves once stdout and stderr are closed too, which Node reports after the exit itself. */
+  readonly #outputClosed: Promise<void>;
   #exitStatus: number | string | undefined;
   #stopping = false;
 
@@ -54,7 +58,8 @@ export class ComponentProcess {
     for (const stream of [this.#child.stdout, this.#child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
-        this.#log.write(`${line}\n`);
+        // A component may still print while stop() gives up waiting for its output (see OUTPUT_DRAIN_MS).
+        if (!this.#log.writableEnded) this.#log.write(`${line}\n`);
         this.#recent.push(line);
         if (this.#recent.length > KEPT_LINES) this.#recent.shift();
         onLine?.(spec.name, line);
@@ -71,6 +76,7 @@ export class ComponentProcess {
         resolve(this.#exitStatus);
       });
     });
+    this.#outputClosed = new Promise((resolve) => this.#child.once('close', () => resolve()));
   }
 
   get pid(): number | undefined {
@@ -146,6 +152,8 @@ export class ComponentProcess {
       await this.#exited;
       clearTimeout(timer);
     }
+    // The last lines can arrive after 'exit'; a grandchild holding the pipes open must not block the stop, though.
+    await Promise.race([this.#outputClosed, sleep(OUTPUT_DRAIN_MS, undefined, { ref: false })]);
     if (!this.#log.writableEnded) {
       await new Promise<void>((resolve) => this.#log.end(resolve));
     }
