@@ -78,7 +78,8 @@ export const startService = async (
     lines.push(line);
     if (lines.length > MAX_LOG_LINES) lines.shift();
   };
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': Node may report the exit before the last log lines are read, and tests read them.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   createInterface({ input: child.stderr }).on('line', remember);
 
   const listening = new Promise<{ port: number; adminPort: number }>((resolve, reject) => {
