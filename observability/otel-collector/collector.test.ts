@@ -90,7 +90,9 @@ describe('collector → Jaeger and span metrics, live', () => {
   const serverSpanId = hex(8);
   const clientSpanId = hex(8);
 
-  it('accepts an OTLP/HTTP trace from a service', async () => {
+  /** Posts a server span and its client child, as a service's SDK would, over OTLP/HTTP JSON. */
+  const postTrace = async (ids: { traceId: string; serverSpanId: string; clientSpanId: string }) => {
+    const { traceId, serverSpanId, clientSpanId } = ids;
     const now = BigInt(Date.now()) * 1_000_000n;
     const attribute = (key: string, value: string | number) => ({
       key,
@@ -133,11 +135,15 @@ describe('collector → Jaeger and span metrics, live', () => {
         },
       ],
     };
-    const response = await fetch(`${stack.urls.otlpHttp}/v1/traces`, {
+    return fetch(`${stack.urls.otlpHttp}/v1/traces`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
+  };
+
+  it('accepts an OTLP/HTTP trace from a service', async () => {
+    const response = await postTrace({ traceId, serverSpanId, clientSpanId });
     assert.equal(response.status, 200, await response.text());
   });
 
@@ -160,39 +166,63 @@ describe('collector → Jaeger and span metrics, live', () => {
       client?.references.map(({ refType, spanID }) => ({ refType, spanID })),
       [{ refType: 'CHILD_OF', spanID: serverSpanId }],
     );
-    const services = (await (await fetch(`${stack.urls.jaegerApi}/api/services`)).json()) as { data: string[] };
-    assert.ok(services.data.includes(serviceName));
+    await eventually(`${serviceName} among Jaeger's services`, async () => {
+      const services = (await (await fetch(`${stack.urls.jaegerApi}/api/services`)).json()) as { data: string[] };
+      return services.data.includes(serviceName) ? true : undefined;
+    });
   });
 
   it('derives span metrics with a trace_id exemplar for Prometheus', async () => {
-    const metrics = await eventually('span metrics of the test service', async () => {
-      const response = await fetch(stack.urls.spanMetrics, { headers: { accept: 'application/openmetrics-text' } });
-      const text = await response.text();
-      return text.includes(`service_name="${serviceName}"`) ? text : undefined;
-    });
-    const ours = metrics.split('\n').filter((line) => line.includes(`service_name="${serviceName}"`));
-    const serverCalls = ours.find(
+    // The connector keeps an exemplar for one flush only (it clears them after each export), so each attempt sends a
+    // fresh trace and polls faster than the 1 s flush; a starved machine may need another attempt.
+    const ourLines = (text: string) =>
+      text.split('\n').filter((line) => line.includes(`service_name="${serviceName}"`));
+    const withExemplar = async (): Promise<{ ours: string[]; exemplarTraceId: string } | undefined> => {
+      const exemplarTraceId = hex(16);
+      const response = await postTrace({ traceId: exemplarTraceId, serverSpanId: hex(8), clientSpanId: hex(8) });
+      assert.equal(response.status, 200, await response.text());
+      const deadline = Date.now() + 5_000;
+      while (Date.now() < deadline) {
+        const metrics = await fetch(stack.urls.spanMetrics, { headers: { accept: 'application/openmetrics-text' } });
+        const ours = ourLines(await metrics.text());
+        const carried = ours.some(
+          (line) =>
+            line.startsWith('traces_span_metrics_duration_seconds_bucket{') &&
+            line.includes(`trace_id="${exemplarTraceId}"`),
+        );
+        if (carried) return { ours, exemplarTraceId };
+        await sleep(100);
+      }
+      return undefined;
+    };
+    let found: Awaited<ReturnType<typeof withExemplar>>;
+    for (let attempt = 0; attempt < 3 && found === undefined; attempt++) found = await withExemplar();
+    assert.ok(found, 'no duration bucket carried the exemplar trace_id of any of 3 fresh traces');
+    const serverCalls = found.ours.find(
       (line) => line.startsWith('traces_span_metrics_calls_total{') && line.includes('span_name="GET /orders/:id"'),
     );
-    assert.ok(serverCalls, `no calls counter for the server span in:\n${ours.join('\n')}`);
+    assert.ok(serverCalls, `no calls counter for the server span in:\n${found.ours.join('\n')}`);
     assert.match(serverCalls, /span_kind="SPAN_KIND_SERVER"/);
     assert.match(serverCalls, /http_route="\/orders\/:id"/);
     assert.match(serverCalls, /status_code="STATUS_CODE_UNSET"/);
-    assert.ok(
-      ours.some(
-        (line) =>
-          line.startsWith('traces_span_metrics_duration_seconds_bucket{') && line.includes(`trace_id="${traceId}"`),
-      ),
-      `no duration bucket carries the exemplar trace_id ${traceId}`,
-    );
   });
 
   it("exposes the collector's and Jaeger's own metrics for Prometheus", async () => {
-    const collector = await (await fetch(stack.urls.collectorMetrics)).text();
-    assert.match(collector, /^otelcol_receiver_accepted_spans_total\{.*receiver="otlp".*\} [1-9]/m);
-    assert.match(collector, /^otelcol_exporter_sent_spans_total\{.*exporter="otlp_grpc\/jaeger".*\} [1-9]/m);
-    const jaeger = await (await fetch(stack.urls.jaegerMetrics)).text();
-    assert.match(jaeger, /^otelcol_receiver_accepted_spans_total\{/m);
+    // Read until they count the spans sent above: the exporter's counter moves once Jaeger acknowledged the batch.
+    const scrapeUntil = (url: string, pattern: RegExp) =>
+      eventually(`${pattern} at ${url}`, async () => {
+        const text = await (await fetch(url)).text();
+        return pattern.test(text) ? text : undefined;
+      });
+    await scrapeUntil(
+      stack.urls.collectorMetrics,
+      /^otelcol_receiver_accepted_spans_total\{.*receiver="otlp".*\} [1-9]/m,
+    );
+    await scrapeUntil(
+      stack.urls.collectorMetrics,
+      /^otelcol_exporter_sent_spans_total\{.*exporter="otlp_grpc\/jaeger".*\} [1-9]/m,
+    );
+    await scrapeUntil(stack.urls.jaegerMetrics, /^otelcol_receiver_accepted_spans_total\{/m);
   });
 
   it('answers its health check', async () => {
