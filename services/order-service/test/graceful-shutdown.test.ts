@@ -65,8 +65,11 @@ for (const backend of DATABASE_BACKENDS) {
 
       orders.child.kill('SIGTERM');
       // The admin port stays up while the public one drains, and says so.
+      // Bounded by time, not attempts (a starved child may take a while to handle the signal), and well within the
+      // slow payments that keep the admin port up.
+      const drainingDeadline = performance.now() + PAYMENT_LATENCY_MS / 2;
       let readiness = await requestJson<{ status: string }>(`${orders.adminUrl}/health/ready`);
-      for (let attempt = 0; readiness.body?.status !== 'draining' && attempt < 20; attempt++) {
+      while (readiness.body?.status !== 'draining' && performance.now() < drainingDeadline) {
         await sleep(25);
         readiness = await requestJson<{ status: string }>(`${orders.adminUrl}/health/ready`);
       }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServiceClient, DependencyUnavailableError, type ServiceClientOptions } from '../src/http-client.ts';
 import { type AttemptRequest, NOOP_INSTRUMENTATION, type RetryEvent } from '../src/instrumentation.ts';
 import { createLogger } from '../src/logger.ts';
@@ -154,9 +155,10 @@ describe('service client', () => {
 
   it('times out a slow attempt, retries it, and reports "unknown" since the callee may have acted', async () => {
     const server = await startServer((response) => {
-      setTimeout(() => json(response, 200), 1000).unref();
+      setTimeout(() => json(response, 200), 10_000).unref();
     });
-    const { client, retries } = recordingClient({ baseUrl: server.url, attemptTimeoutMs: 50, retries: 1 });
+    // Far apart, so a starved test process cannot blur "timed out" and "answered".
+    const { client, retries } = recordingClient({ baseUrl: server.url, attemptTimeoutMs: 500, retries: 1 });
     await assert.rejects(
       client.request({ method: 'GET', route: '/slow', path: '/slow' }),
       (error: unknown) => error instanceof DependencyUnavailableError && error.outcome === 'unknown',
@@ -165,6 +167,9 @@ describe('service client', () => {
       retries.map((retry) => retry.reason),
       ['timeout'],
     );
+    // The server (in this process) may read the second request only after the client gave up on it.
+    const deadline = performance.now() + 5_000;
+    while (server.seen.length < 2 && performance.now() < deadline) await sleep(20);
     assert.equal(server.seen.length, 2);
   });
 

@@ -95,7 +95,8 @@ describe('user-service configuration', () => {
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
-    const [code] = await once(child, 'exit');
+    // 'close' (not 'exit') guarantees stderr has been read to the end.
+    const [code] = await once(child, 'close');
     assert.equal(code, 1);
     assert.match(stderr, /invalid configuration/);
     for (const variable of ['PORT', 'LOG_LEVEL', 'DATABASE_URL']) {
