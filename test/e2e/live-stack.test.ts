@@ -370,9 +370,17 @@ describe('the live stack under load', { concurrency: false }, () => {
       { timeoutMs: 30_000 },
     );
     // The SDK and the collector both batch: the trace may reach Jaeger a little after the exemplar was scraped.
-    const trace = await eventually(`trace ${traceId} in Jaeger`, () => jaeger().trace(traceId), {
-      timeoutMs: 30_000,
-    });
+    // The services export on their own schedules too: wait until the order-service root has arrived as well.
+    const hasRoot = (found: JaegerTrace) =>
+      found.spans.some((span) => found.processes[span.processID]?.serviceName === ORDER_FLOW.service);
+    const trace = await eventually(
+      `trace ${traceId} in Jaeger with its ${ORDER_FLOW.service} spans`,
+      async () => {
+        const found = await jaeger().trace(traceId);
+        return found !== undefined && hasRoot(found) ? found : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     assert.equal(normalizeTraceId(trace.traceID), normalizeTraceId(traceId));
     const services = new Set(trace.spans.map((span) => trace.processes[span.processID]?.serviceName));
     assert.ok(services.has(ORDER_FLOW.service), `trace ${traceId} has spans of ${[...services].join(', ')}`);
@@ -445,7 +453,18 @@ describe('the live stack under load', { concurrency: false }, () => {
     it('shows every target up on the targets page', { timeout: 90_000 }, async (t) => {
       const expected = configuredTargets(live().prometheusConfig);
       const total = [...expected.values()].reduce((sum, n) => sum + n, 0);
-      const text = await visibleText('targets', [...expected.keys()]);
+      // A scrape can time out now and then on this busy machine: reload until the page shows every target up at once.
+      const allUp = (shown: string) =>
+        shown.match(/\b(DOWN|UNKNOWN)\b/g) === null && shown.match(/\bUP\b/g)?.length === total;
+      let text = '';
+      await eventually(
+        'every target UP on /targets',
+        async () => {
+          text = await visibleText('targets', [...expected.keys()]);
+          return allUp(text) ? text : undefined;
+        },
+        { timeoutMs: 45_000, intervalMs: 2_000 },
+      ).catch(() => undefined);
       assert.deepEqual(
         [...expected.keys()].filter((job) => !text.includes(job)),
         [],

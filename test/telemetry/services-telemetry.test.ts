@@ -261,8 +261,9 @@ describe('telemetry of the running services', () => {
     const up = medianOf(await timeOrders(30));
     await receiver.close();
     const down = medianOf(await timeOrders(30));
-    // Generous on purpose: this guards against blocking on the exporter, not against noise (see BENCHMARKS.md).
-    assert.ok(down < up * 5 + 50, `median ${down.toFixed(1)} ms with the endpoint down vs ${up.toFixed(1)} ms up`);
+    // "Of the same order": within 10x, plus slack for a busy machine. This guards against blocking on the exporter,
+    // not against noise (see BENCHMARKS.md).
+    assert.ok(down < up * 10 + 100, `median ${down.toFixed(1)} ms with the endpoint down vs ${up.toFixed(1)} ms up`);
     // The failure is visible to alerts once the exporter gave up retrying (OTEL_EXPORTER_OTLP_TIMEOUT).
     const failedExports = /^otel_sdk_exporter_span_exported_total\{error_type="export_failed"\} [1-9]/m;
     const deadline = Date.now() + 15_000;

@@ -26,8 +26,21 @@ export interface ComponentSpec {
 export type LineListener = (component: string, line: string) => void;
 
 const KEPT_LINES = 40;
-/** How long stop() waits for a component's last output after it exited before closing the log. */
+/**
+ * How long to wait for a component's last output after it exited. Bounded, because a process the component started
+ * may hold its pipes open long after it.
+ */
 const OUTPUT_DRAIN_MS = 2_000;
+
+/** Resolves when `promise` does or after `ms`, whichever comes first, leaving no timer behind. */
+const settled = (promise: Promise<void>, ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 
 export class ComponentProcess {
   readonly spec: ComponentSpec;
@@ -35,9 +48,8 @@ export class ComponentProcess {
   readonly #child: ChildProcess;
   readonly #log: WriteStream;
   readonly #recent: string[] = [];
+  /** Resolves after the exit and the last of the output (see OUTPUT_DRAIN_MS). */
   readonly #exited: Promise<number | string>;
-  /** Resolves once stdout and stderr are closed too, which Node reports after the exit itself. */
-  readonly #outputClosed: Promise<void>;
   #exitStatus: number | string | undefined;
   #stopping = false;
 
@@ -58,25 +70,28 @@ export class ComponentProcess {
     for (const stream of [this.#child.stdout, this.#child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY }).on('line', (line) => {
-        // A component may still print while stop() gives up waiting for its output (see OUTPUT_DRAIN_MS).
+        // A process the component left behind may print after the log is closed (see OUTPUT_DRAIN_MS).
         if (!this.#log.writableEnded) this.#log.write(`${line}\n`);
         this.#recent.push(line);
         if (this.#recent.length > KEPT_LINES) this.#recent.shift();
         onLine?.(spec.name, line);
       });
     }
+    // Node reports the exit before it has necessarily read the last output ('close' comes after): the exit counts
+    // once that output is in, so failure messages and the log hold the component's last words.
+    const outputClosed = new Promise<void>((resolve) => this.#child.once('close', () => resolve()));
     this.#exited = new Promise((resolve) => {
+      const finish = async (status: number | string) => {
+        await settled(outputClosed, OUTPUT_DRAIN_MS);
+        this.#exitStatus = status;
+        resolve(status);
+      };
       this.#child.once('error', (error) => {
         this.#recent.push(`could not start ${spec.command}: ${error.message}`);
-        this.#exitStatus = 'spawn-error';
-        resolve(this.#exitStatus);
+        void finish('spawn-error');
       });
-      this.#child.once('exit', (code, signal) => {
-        this.#exitStatus = code ?? signal ?? 'unknown';
-        resolve(this.#exitStatus);
-      });
+      this.#child.once('exit', (code, signal) => void finish(code ?? signal ?? 'unknown'));
     });
-    this.#outputClosed = new Promise((resolve) => this.#child.once('close', () => resolve()));
   }
 
   get pid(): number | undefined {
@@ -147,13 +162,12 @@ export class ComponentProcess {
   async stop(): Promise<void> {
     this.#stopping = true;
     if (this.#exitStatus === undefined) {
+      // Harmless when the process has exited and only its output is still draining: Node sends no signal then.
       this.#child.kill('SIGTERM');
       const timer = setTimeout(() => this.#child.kill('SIGKILL'), this.spec.stopTimeoutMs);
       await this.#exited;
       clearTimeout(timer);
     }
-    // The last lines can arrive after 'exit'; a grandchild holding the pipes open must not block the stop, though.
-    await Promise.race([this.#outputClosed, sleep(OUTPUT_DRAIN_MS, undefined, { ref: false })]);
     if (!this.#log.writableEnded) {
       await new Promise<void>((resolve) => this.#log.end(resolve));
     }
