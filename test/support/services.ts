@@ -4,9 +4,9 @@
  * line, so there is no race between picking a free port and binding it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceName } from '../../services/service-kit/src/stack.ts';
 import { createTestDatabase, type DatabaseBackend, type TestDatabase } from './databases.ts';
 
@@ -14,6 +14,8 @@ const REPO_ROOT = join(import.meta.dirname, '..', '..');
 const START_TIMEOUT_MS = 20_000;
 /** Kept per process so a failing test can print what the service said. */
 const MAX_LOG_LINES = 400;
+/** A restart waits this many times for its old ports (see restart()). */
+const RESTART_ATTEMPTS = 5;
 
 export const mainPath = (name: ServiceName): string => join(REPO_ROOT, 'services', name, 'src', 'main.ts');
 
@@ -205,9 +207,22 @@ export const startStack = async ({ backend, env = {} }: StartStackOptions): Prom
         name === 'order-service'
           ? { USER_SERVICE_URL: get('user-service').url, PAYMENT_SERVICE_URL: get('payment-service').url }
           : {};
-      const next = await startService(name, {
-        env: envOf(name, { ...dependencyUrls, PORT: String(previous.port), ADMIN_PORT: String(previous.adminPort) }),
+      const env = envOf(name, {
+        ...dependencyUrls,
+        PORT: String(previous.port),
+        ADMIN_PORT: String(previous.adminPort),
       });
+      // The old ports came from the ephemeral range: while the service was down, a connection of another test file may
+      // have been given one of them for a moment. Wait for it rather than fail.
+      let next: ServiceProcess | undefined;
+      for (let attempt = 1; next === undefined; attempt++) {
+        try {
+          next = await startService(name, { env });
+        } catch (error) {
+          if (attempt === RESTART_ATTEMPTS || !String(error).includes('EADDRINUSE')) throw error;
+          await sleep(500);
+        }
+      }
       running.set(name, next);
       return next;
     },
@@ -216,16 +231,4 @@ export const startStack = async ({ backend, env = {} }: StartStackOptions): Prom
       await Promise.all([...databases.values()].map((database) => database.drop()));
     },
   };
-};
-
-/** Waits until `child` exits or `timeoutMs` passes; true when it exited. */
-export const waitForExit = async (child: ChildProcess, timeoutMs: number): Promise<boolean> => {
-  if (child.exitCode !== null || child.signalCode !== null) return true;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  try {
-    await once(child, 'exit', { signal: timeout });
-    return true;
-  } catch {
-    return false;
-  }
 };
