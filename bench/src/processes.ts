@@ -54,7 +54,8 @@ export const startJsonChild = async (
     stdio: ['ignore', spawnedOnly ? 'ignore' : 'pipe', 'inherit'],
     env: options.env ?? process.env,
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': `stop()` returns the last JSON line, which may be read only after the exit is reported.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let last: Record<string, unknown> | undefined;
   const stop = async () => {
     child.kill('SIGTERM');
