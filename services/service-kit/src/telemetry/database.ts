@@ -7,10 +7,10 @@
  * raw SQL falls back to its first keyword. Only the parameterised SQL text is recorded: bound values (emails,
  * names) never reach a span, and error messages (which can quote values) are not recorded either.
  */
-import { type Attributes, context, SpanKind, SpanStatusCode, TraceFlags, type Tracer } from '@opentelemetry/api';
+import { type Attributes, context, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { LogEvent, Logger } from 'kysely';
-import { ATTR, DB_DURATION_BUCKETS_SECONDS, EXEMPLAR_TRACE_ID_LABEL, LABEL, spanName } from './contract.ts';
-import { claimExemplar, type ExemplarClock, exemplarClock } from './exemplar-throttle.ts';
+import { ATTR, DB_DURATION_BUCKETS_SECONDS, LABEL, spanName } from './contract.ts';
+import { type ExemplarClock, exemplarClock, observeDuration } from './exemplar-throttle.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { kitTracer } from './scope.ts';
 
@@ -61,7 +61,6 @@ const RAW_KEYWORDS: ReadonlySet<string> = new Set([
   'PRAGMA',
 ]);
 const OTHER_OPERATION = 'OTHER';
-const BUCKETS = DB_DURATION_BUCKETS_SECONDS;
 /** Table names become label values: only plain identifiers of PostgreSQL's maximum length pass. */
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -149,7 +148,7 @@ export const databaseTelemetry = ({
     if (series === undefined) {
       const labels: Record<string, string> = { [LABEL.dbSystemName]: system, [LABEL.dbOperationName]: operation };
       if (collection !== undefined) labels[LABEL.dbCollectionName] = collection;
-      series = { labels, exemplarClock: exemplarClock(BUCKETS) };
+      series = { labels, exemplarClock: exemplarClock(DB_DURATION_BUCKETS_SECONDS) };
       seriesByName.set(name, series);
     }
     const attributes: Attributes = {
@@ -181,21 +180,14 @@ export const databaseTelemetry = ({
         labels = { ...labels, [LABEL.errorType]: errorType };
       }
       span.end(endMs);
-      const spanContext = span.spanContext();
-      const seconds = event.queryDurationMillis / 1000;
-      // Failed queries are rare and the exemplars most worth having: they are never throttled.
-      if (
-        (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED &&
-        (event.level === 'error' || claimExemplar(kind.series.exemplarClock, BUCKETS, seconds, nowMs))
-      ) {
-        duration.observe({
-          labels,
-          value: seconds,
-          exemplarLabels: { [EXEMPLAR_TRACE_ID_LABEL]: spanContext.traceId },
-        });
-      } else {
-        duration.observe({ labels, value: seconds });
-      }
+      observeDuration(duration, {
+        labels,
+        seconds: event.queryDurationMillis / 1000,
+        nowMs,
+        spanContext: span.spanContext(),
+        clock: kind.series.exemplarClock,
+        failed: event.level === 'error',
+      });
     } catch {
       // Telemetry never fails a query.
     }

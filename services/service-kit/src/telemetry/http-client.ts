@@ -11,13 +11,11 @@ import {
   SpanKind,
   SpanStatusCode,
   type TextMapSetter,
-  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
 import {
   ATTR,
-  EXEMPLAR_TRACE_ID_LABEL,
   HTTP_DURATION_BUCKETS_SECONDS,
   LABEL,
   LABEL_VALUE,
@@ -25,12 +23,10 @@ import {
   type RetryReason,
   spanName,
 } from './contract.ts';
-import { claimExemplar, type ExemplarClock, exemplarClock } from './exemplar-throttle.ts';
+import { type ExemplarClock, exemplarClock, observeDuration } from './exemplar-throttle.ts';
 import { normalizeMethod } from './http-server.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { kitTracer } from './scope.ts';
-
-const BUCKETS = HTTP_DURATION_BUCKETS_SECONDS;
 
 export interface ClientAttempt {
   /** The called service, e.g. `payment-service` (`peer.service`, label `peer_service`). */
@@ -117,7 +113,7 @@ export const httpClientTelemetry = ({
     const key = `${attempt.peerService} ${method} ${attempt.routeTemplate}`;
     let clock = clocks.get(key);
     if (clock === undefined) {
-      clock = exemplarClock(BUCKETS);
+      clock = exemplarClock(HTTP_DURATION_BUCKETS_SECONDS);
       clocks.set(key, clock);
     }
     return clock;
@@ -147,18 +143,15 @@ export const httpClientTelemetry = ({
       [LABEL.httpResponseStatusCode]: status === undefined ? LABEL_VALUE.noStatusCode : String(status),
     };
     if (errorType !== undefined) labels[LABEL.errorType] = errorType;
-    const spanContext = span.spanContext();
     const nowMs = performance.now();
-    const seconds = (nowMs - startMs) / 1000;
-    // Failed attempts are the exemplars most worth having: never throttled.
-    if (
-      (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED &&
-      (errorType !== undefined || claimExemplar(clockFor(attempt, method), BUCKETS, seconds, nowMs))
-    ) {
-      duration.observe({ labels, value: seconds, exemplarLabels: { [EXEMPLAR_TRACE_ID_LABEL]: spanContext.traceId } });
-    } else {
-      duration.observe({ labels, value: seconds });
-    }
+    observeDuration(duration, {
+      labels,
+      seconds: (nowMs - startMs) / 1000,
+      nowMs,
+      spanContext: span.spanContext(),
+      clock: clockFor(attempt, method),
+      failed: errorType !== undefined,
+    });
   };
 
   return {

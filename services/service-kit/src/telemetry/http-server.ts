@@ -17,7 +17,6 @@ import {
   SpanKind,
   SpanStatusCode,
   type TextMapGetter,
-  TraceFlags,
   type Tracer,
   trace,
 } from '@opentelemetry/api';
@@ -25,16 +24,8 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { findTargetHandler, isMiddleware } from 'hono/utils/handler';
 import { HEALTH_PATHS, METRICS_PATH } from '../stack.ts';
-import {
-  ATTR,
-  EXEMPLAR_TRACE_ID_LABEL,
-  HTTP_DURATION_BUCKETS_SECONDS,
-  KNOWN_HTTP_METHODS,
-  LABEL,
-  LABEL_VALUE,
-  spanName,
-} from './contract.ts';
-import { claimExemplar, type ExemplarClock, exemplarClock } from './exemplar-throttle.ts';
+import { ATTR, HTTP_DURATION_BUCKETS_SECONDS, KNOWN_HTTP_METHODS, LABEL, LABEL_VALUE, spanName } from './contract.ts';
+import { type ExemplarClock, exemplarClock, observeDuration } from './exemplar-throttle.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { kitTracer } from './scope.ts';
 
@@ -118,8 +109,6 @@ interface DurationSeries {
   readonly exemplarClock: ExemplarClock;
 }
 
-const BUCKETS = HTTP_DURATION_BUCKETS_SECONDS;
-
 /**
  * Creates the server telemetry middleware. Register it first, on `*`, so it measures everything after it.
  * @example
@@ -159,7 +148,7 @@ export const httpServerTelemetry = ({
           [LABEL.httpRoute]: route,
           [LABEL.httpResponseStatusCode]: String(status),
         },
-        exemplarClock: exemplarClock(BUCKETS),
+        exemplarClock: exemplarClock(HTTP_DURATION_BUCKETS_SECONDS),
       };
       entry.series.set(status, series);
     }
@@ -217,20 +206,15 @@ export const httpServerTelemetry = ({
     const nowMs = performance.now();
     const seconds = (nowMs - startMs) / 1000;
     const series = seriesFor(entry, method, route, status);
-    const spanContext = span.spanContext();
-    if (
-      recording &&
-      (spanContext.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED &&
-      claimExemplar(series.exemplarClock, BUCKETS, seconds, nowMs)
-    ) {
-      duration.observe({
-        labels: series.labels,
-        value: seconds,
-        exemplarLabels: { [EXEMPLAR_TRACE_ID_LABEL]: spanContext.traceId },
-      });
-    } else {
-      // The object form: an exemplar-enabled prom-client histogram has no `(labels, value)` overload.
-      duration.observe({ labels: series.labels, value: seconds });
-    }
+    observeDuration(duration, {
+      labels: series.labels,
+      seconds,
+      nowMs,
+      // A span that never recorded only carries the caller's context: its trace id is not this request's.
+      spanContext: recording ? span.spanContext() : undefined,
+      clock: series.exemplarClock,
+      // Each status code is a series with its own clock, so 5xx responses get exemplars of their own anyway.
+      failed: false,
+    });
   }
 };
