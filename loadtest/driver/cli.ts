@@ -10,6 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import { HEALTH_PATHS, localBaseUrl } from '@mesh-stack/service-kit/stack';
+import { parseDurationSeconds } from './duration.ts';
 import { assertLoopback } from './loopback.ts';
 import { formatProgress } from './progress.ts';
 import { LOAD_LIMITS, runLoad } from './run-load.ts';
@@ -41,18 +42,11 @@ const numberFlag = (name: string, value: string | undefined, fallback: number): 
   return parsed;
 };
 
-const DURATION_UNIT_SECONDS: Readonly<Record<string, number>> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-
-/** Seconds from `90`, or from a k6-style duration (`90s`, `2m`, `1m30s`, `500ms`), as users of k6 type it. */
+/** Seconds from `--duration`: plain seconds, or a k6-style duration such as `2m` or `1m30s`. */
 const durationFlag = (name: string, value: string | undefined, fallback: number): number => {
-  if (value === undefined || /^\d+(\.\d+)?$/.test(value)) return numberFlag(name, value, fallback);
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(value)) {
-    fail(`--${name} must be seconds or a duration such as 30s, 2m or 1m30s, got "${value}"`);
-  }
-  let seconds = 0;
-  for (const [, amount, unit] of value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    seconds += Number(amount) * (DURATION_UNIT_SECONDS[unit ?? ''] ?? Number.NaN);
-  }
+  if (value === undefined) return fallback;
+  const seconds = parseDurationSeconds(value);
+  if (seconds === undefined) fail(`--${name} must be seconds or a duration such as 30s, 2m or 1m30s, got "${value}"`);
   return seconds;
 };
 
