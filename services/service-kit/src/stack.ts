@@ -25,22 +25,78 @@ export const KUBERNETES_PORTS: ServicePorts = { publicPort: 8080, adminPort: 946
 /** Port names used by Kubernetes Services and container ports. */
 export const PORT_NAMES = { public: 'http', admin: 'http-metrics' } as const;
 
+/**
+ * The time budget of one call edge, read by the client (order-service's config defaults), the mesh manifests and
+ * docs/resilience.md. Retries live on one layer only, the client's (it knows the deadline and the Idempotency-Key);
+ * the mesh never retries. The mesh timeout is the outer bound of one attempt: a little above the client's attempt
+ * timeout, so the client's fires first and the mesh's only if the client failed to enforce its own.
+ */
+export interface CallBudget {
+  /** Timeout of one client attempt. */
+  readonly attemptTimeoutMs: number;
+  /** Retries after the first attempt, by the client, within the request's remaining deadline. */
+  readonly clientRetries: number;
+  /** The mesh's per-request timeout on this edge (Istio `timeout`, Linkerd `timeout.linkerd.io/request`). */
+  readonly meshTimeoutMs: number;
+  /** Always 0: retries on one layer only. */
+  readonly meshRetries: 0;
+}
+
 export interface CallEdge {
   readonly from: ServiceName;
   readonly to: ServiceName;
   readonly method: 'GET' | 'POST';
   /** Route template on the callee. */
   readonly route: string;
-  /** Whether the mesh and the client may retry this call. */
+  /** Whether a retry is safe at all (by the client; the mesh never retries, see {@link CallBudget}). */
   readonly retryable: boolean;
+  readonly budget: CallBudget;
 }
 
 /** Every real service-to-service call. Mesh authorization allows exactly these and nothing else. */
 export const CALL_EDGES: readonly CallEdge[] = [
-  { from: 'order-service', to: 'user-service', method: 'GET', route: '/users/:id', retryable: true },
+  {
+    from: 'order-service',
+    to: 'user-service',
+    method: 'GET',
+    route: '/users/:id',
+    retryable: true,
+    budget: { attemptTimeoutMs: 1000, clientRetries: 2, meshTimeoutMs: 1500, meshRetries: 0 },
+  },
   // Retried only by the client, which always sends the order id as Idempotency-Key; never by the mesh.
-  { from: 'order-service', to: 'payment-service', method: 'POST', route: '/payments', retryable: false },
+  {
+    from: 'order-service',
+    to: 'payment-service',
+    method: 'POST',
+    route: '/payments',
+    retryable: false,
+    budget: { attemptTimeoutMs: 2000, clientRetries: 2, meshTimeoutMs: 2500, meshRetries: 0 },
+  },
 ];
+
+/**
+ * The budget of the public `POST /orders`, outermost last: the service's own deadline for the whole request (every
+ * downstream call gets what is left of it), then the ingress route's timeout, then the load driver's request timeout.
+ * Each is above the one before, so the service answers (503 problem+json) before the gateway cuts it off.
+ */
+export const PUBLIC_REQUEST_BUDGET = {
+  /** order-service's deadline for one `POST /orders`, both dependency calls included. */
+  deadlineMs: 8000,
+  /** The gateway/ingress route timeout on `/orders` (Istio VirtualService, Linkerd HTTPRoute). */
+  gatewayTimeoutMs: 9000,
+  /** `npm run load`'s per-request timeout. */
+  loadDriverTimeoutMs: 10_000,
+} as const;
+
+/** The call edge from `from` to `to` for `method route`; throws when the stack map has no such call. */
+export const callEdge = (from: ServiceName, to: ServiceName, method: CallEdge['method'], route: string): CallEdge => {
+  const edge = CALL_EDGES.find(
+    (candidate) =>
+      candidate.from === from && candidate.to === to && candidate.method === method && candidate.route === route,
+  );
+  if (edge === undefined) throw new Error(`no call edge ${from} → ${to} ${method} ${route} in the stack map`);
+  return edge;
+};
 
 /** The only public entry point (exposed through the ingress gateway). */
 export const PUBLIC_ENTRY: { readonly service: ServiceName; readonly pathPrefixes: readonly string[] } = {
