@@ -100,7 +100,14 @@ const isGateway = (peer: Peer, mesh: Mesh): boolean =>
  */
 export const READINESS_EDGES: readonly CallEdge[] = [
   ...new Map(CALL_EDGES.map((edge) => [`${edge.from}>${edge.to}`, edge])).values(),
-].map((edge) => ({ from: edge.from, to: edge.to, method: 'GET', route: HEALTH_PATHS.ready, retryable: true, budget: edge.budget }));
+].map((edge) => ({
+  from: edge.from,
+  to: edge.to,
+  method: 'GET',
+  route: HEALTH_PATHS.ready,
+  retryable: true,
+  budget: edge.budget,
+}));
 
 const routePattern = (template: string): RegExp =>
   new RegExp(`^${template.replace(/:[A-Za-z]+/g, '[^/]+').replace(/\//g, '\\/')}$`);
