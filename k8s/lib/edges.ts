@@ -106,6 +106,7 @@ export const READINESS_EDGES: readonly CallEdge[] = [
   method: 'GET',
   route: HEALTH_PATHS.ready,
   retryable: true,
+  during: 'request',
   budget: edge.budget,
 }));
 

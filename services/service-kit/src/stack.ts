@@ -50,6 +50,8 @@ export interface CallEdge {
   readonly route: string;
   /** Whether a retry is safe at all (by the client; the mesh never retries, see {@link CallBudget}). */
   readonly retryable: boolean;
+  /** `request`: made while serving a client's request; `background`: made by order reconciliation. */
+  readonly during: 'request' | 'background';
   readonly budget: CallBudget;
 }
 
@@ -61,6 +63,7 @@ export const CALL_EDGES: readonly CallEdge[] = [
     method: 'GET',
     route: '/users/:id',
     retryable: true,
+    during: 'request',
     budget: { attemptTimeoutMs: 1000, clientRetries: 2, meshTimeoutMs: 1500, meshRetries: 0 },
   },
   // Retried only by the client, which always sends the order id as Idempotency-Key; never by the mesh.
@@ -70,7 +73,18 @@ export const CALL_EDGES: readonly CallEdge[] = [
     method: 'POST',
     route: '/payments',
     retryable: false,
+    during: 'request',
     budget: { attemptTimeoutMs: 2000, clientRetries: 2, meshTimeoutMs: 2500, meshRetries: 0 },
+  },
+  // Reconciliation of orders left pending: asks payment-service for the payment of an order (`?orderId=`).
+  {
+    from: 'order-service',
+    to: 'payment-service',
+    method: 'GET',
+    route: '/payments',
+    retryable: true,
+    during: 'background',
+    budget: { attemptTimeoutMs: 1000, clientRetries: 1, meshTimeoutMs: 1500, meshRetries: 0 },
   },
 ];
 
