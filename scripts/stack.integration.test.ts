@@ -8,25 +8,14 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HEALTH_PATHS, SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
+import { eventually } from '../test/support/eventually.ts';
 import { isPortFree } from './lib/stack/port-check.ts';
 import { stackPorts, TEST_PORT_OFFSETS } from './lib/stack/ports.ts';
 import { COMPONENT_NAMES, ComponentFailure, type StackHandle, startStack } from './lib/stack.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'stack-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Polls until `probe` returns a value (not undefined) or the time is up. */
-const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-};
 
 const json = async <T>(url: string): Promise<T> =>
   (await fetch(url, { signal: AbortSignal.timeout(5_000) })).json() as Promise<T>;
@@ -78,13 +67,17 @@ describe('the full local stack', () => {
   it("points Prometheus's scrape targets, rules and Alertmanager at this stack", async () => {
     const offset = TEST_PORT_OFFSETS.stackTest;
     // Prometheus discovers static targets and Alertmanagers asynchronously, a few seconds after it is ready.
-    const scraped = await eventually('Prometheus targets', async () => {
-      const targets = await json<{ data: { activeTargets: { scrapeUrl: string }[] } }>(
-        `${stack.urls.prometheus}/api/v1/targets`,
-      );
-      const ports = targets.data.activeTargets.map((target) => Number(new URL(target.scrapeUrl).port));
-      return ports.length > 0 ? ports : undefined;
-    });
+    const scraped = await eventually(
+      'Prometheus targets',
+      async () => {
+        const targets = await json<{ data: { activeTargets: { scrapeUrl: string }[] } }>(
+          `${stack.urls.prometheus}/api/v1/targets`,
+        );
+        const ports = targets.data.activeTargets.map((target) => Number(new URL(target.scrapeUrl).port));
+        return ports.length > 0 ? ports : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
     const ours = new Set(
       Object.values(stackPorts(offset).services)
         .map((ports) => ports.adminPort)
@@ -94,13 +87,17 @@ describe('the full local stack', () => {
 
     const rules = await json<{ data: { groups: unknown[] } }>(`${stack.urls.prometheus}/api/v1/rules`);
     assert.ok(rules.data.groups.length > 0, 'the project rules are loaded');
-    const alertmanagers = await eventually('the Alertmanager in Prometheus', async () => {
-      const found = await json<{ data: { activeAlertmanagers: { url: string }[] } }>(
-        `${stack.urls.prometheus}/api/v1/alertmanagers`,
-      );
-      const urls = found.data.activeAlertmanagers.map((am) => new URL(am.url).port);
-      return urls.length > 0 ? urls : undefined;
-    });
+    const alertmanagers = await eventually(
+      'the Alertmanager in Prometheus',
+      async () => {
+        const found = await json<{ data: { activeAlertmanagers: { url: string }[] } }>(
+          `${stack.urls.prometheus}/api/v1/alertmanagers`,
+        );
+        const urls = found.data.activeAlertmanagers.map((am) => new URL(am.url).port);
+        return urls.length > 0 ? urls : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
     assert.deepEqual(alertmanagers, [String(stackPorts(offset).backends.alertmanager)]);
   });
 
@@ -163,7 +160,10 @@ describe('failures', () => {
       const pid = stack.pid('alertmanager');
       assert.ok(pid);
       process.kill(pid, 'SIGKILL');
-      await eventually('the unexpected exit', async () => (failures.length > 0 ? failures : undefined));
+      await eventually('the unexpected exit', async () => (failures.length > 0 ? failures : undefined), {
+        timeoutMs: 20_000,
+        intervalMs: 250,
+      });
       assert.equal(failures[0]?.component, 'alertmanager');
       assert.match(failures[0]?.message ?? '', /exited unexpectedly \(SIGKILL\)/);
       assert.equal(stack.pid('alertmanager'), undefined);

@@ -15,19 +15,9 @@ import { parse } from 'yaml';
 import { TEST_PORT_OFFSETS } from '../../scripts/lib/stack/ports.ts';
 import { DEFAULT_CONFIGS, type StackHandle, startStack } from '../../scripts/lib/stack.ts';
 import { GO_TOOLS } from '../../scripts/lib/tools.ts';
+import { eventually } from '../../test/support/eventually.ts';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
-
-/** Polls until `probe` returns a value (not undefined) or the time is up. */
-const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(250);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-};
 
 describe('otelcol binary', () => {
   it('accepts the project config (otelcol validate)', () => {
@@ -153,23 +143,31 @@ describe('collector → Jaeger and span metrics, live', () => {
       operationName: string;
       references: { refType: string; spanID: string }[];
     }
-    const trace = await eventually('the trace in Jaeger', async () => {
-      const response = await fetch(`${stack.urls.jaegerApi}/api/traces/${traceId}`);
-      if (!response.ok) return undefined;
-      const json = (await response.json()) as { data: { spans: JaegerSpan[] }[] };
-      const spans = json.data[0]?.spans ?? [];
-      return spans.length === 2 ? spans : undefined;
-    });
+    const trace = await eventually(
+      'the trace in Jaeger',
+      async () => {
+        const response = await fetch(`${stack.urls.jaegerApi}/api/traces/${traceId}`);
+        if (!response.ok) return undefined;
+        const json = (await response.json()) as { data: { spans: JaegerSpan[] }[] };
+        const spans = json.data[0]?.spans ?? [];
+        return spans.length === 2 ? spans : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
     const client = trace.find((span) => span.spanID === clientSpanId);
     assert.equal(trace.find((span) => span.spanID === serverSpanId)?.operationName, 'GET /orders/:id');
     assert.deepEqual(
       client?.references.map(({ refType, spanID }) => ({ refType, spanID })),
       [{ refType: 'CHILD_OF', spanID: serverSpanId }],
     );
-    await eventually(`${serviceName} among Jaeger's services`, async () => {
-      const services = (await (await fetch(`${stack.urls.jaegerApi}/api/services`)).json()) as { data: string[] };
-      return services.data.includes(serviceName) ? true : undefined;
-    });
+    await eventually(
+      `${serviceName} among Jaeger's services`,
+      async () => {
+        const services = (await (await fetch(`${stack.urls.jaegerApi}/api/services`)).json()) as { data: string[] };
+        return services.data.includes(serviceName) ? true : undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 250 },
+    );
   });
 
   it('derives span metrics with a trace_id exemplar for Prometheus', async () => {
@@ -210,10 +208,14 @@ describe('collector → Jaeger and span metrics, live', () => {
   it("exposes the collector's and Jaeger's own metrics for Prometheus", async () => {
     // Read until they count the spans sent above: the exporter's counter moves once Jaeger acknowledged the batch.
     const scrapeUntil = (url: string, pattern: RegExp) =>
-      eventually(`${pattern} at ${url}`, async () => {
-        const text = await (await fetch(url)).text();
-        return pattern.test(text) ? text : undefined;
-      });
+      eventually(
+        `${pattern} at ${url}`,
+        async () => {
+          const text = await (await fetch(url)).text();
+          return pattern.test(text) ? text : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 250 },
+      );
     await scrapeUntil(
       stack.urls.collectorMetrics,
       /^otelcol_receiver_accepted_spans_total\{.*receiver="otlp".*\} [1-9]/m,

@@ -1,8 +1,6 @@
 /**
- * @module Typed reads of the live backends' HTTP APIs for the end-to-end suite (Prometheus, Alertmanager, Jaeger),
- * and {@link eventually}, the one bounded wait every check uses.
+ * @module Typed reads of the live backends' HTTP APIs for the end-to-end suite (Prometheus, Alertmanager, Jaeger).
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 
 const REQUEST_TIMEOUT_MS = 10_000;
 
@@ -13,32 +11,7 @@ export const getJson = async <T>(url: string): Promise<T> => {
   return JSON.parse(text) as T;
 };
 
-export class TimeoutError extends Error {}
-
-/**
- * Polls `probe` until it returns a value other than `undefined`, or fails after `timeoutMs` with `what` and the last
- * state `describe` reports (or the last error the probe threw), so a failure says what was seen, not just "timeout".
- */
-export const eventually = async <T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  { timeoutMs, intervalMs = 1_000, describe }: { timeoutMs: number; intervalMs?: number; describe?: () => string },
-): Promise<T> => {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) break;
-    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
-  }
-  const last = describe?.() ?? (lastError instanceof Error ? lastError.message : String(lastError ?? 'nothing'));
-  throw new TimeoutError(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}; last seen: ${last}`);
-};
+export { eventually, TimeoutError } from './eventually.ts';
 
 /* ---------- Prometheus HTTP API (https://prometheus.io/docs/prometheus/latest/querying/api/) ---------- */
 
