@@ -6,6 +6,7 @@ import {
   dependencyReadyCheck,
   openDatabase,
   runService,
+  serverLimits,
 } from '@mesh-stack/service-kit';
 import { setupTelemetry } from '@mesh-stack/service-kit/telemetry';
 import packageJson from '../package.json' with { type: 'json' };
@@ -57,8 +58,10 @@ try {
     port: config.PORT,
     adminPort: config.ADMIN_PORT,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
-    readinessChecks: {
-      database: database.ping,
+    limits: serverLimits(config),
+    // Readiness is this process only: a dependency that is down shows in /health, never takes order-service out.
+    readinessChecks: { database: database.ping },
+    dependencyChecks: {
       'user-service': dependencyReadyCheck(config.USER_SERVICE_URL),
       'payment-service': dependencyReadyCheck(config.PAYMENT_SERVICE_URL),
     },

@@ -12,6 +12,30 @@ export const DEFAULT_HOST = '0.0.0.0';
 export const DEFAULT_DATA_DIR = '.data';
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
+/**
+ * The HTTP server's limits against slow, idle and greedy clients (see `server.ts`, which enforces them).
+ * - `headersTimeoutMs`: the request line and headers must arrive within this (slowloris); answered 408.
+ * - `requestTimeoutMs`: the whole request, body included, must arrive within this (slow bodies); answered 408.
+ *   Both are enforced within a second of their value: the server checks connections every 500 ms instead of
+ *   Node's default 30 s.
+ * - `keepAliveTimeoutMs`: an idle kept-alive connection is closed after this. Longer than the 60 s idle timeout of
+ *   common proxies and load balancers, so the proxy closes first and never sends onto a socket being closed.
+ * - `maxHeadersCount`, `maxHeaderSizeBytes`: more headers are ignored (Envoy's default count, 100); a request line
+ *   plus headers larger than the size is answered 431 (414 when the request line alone is too long).
+ * - `maxConnections`: connections beyond it are closed on accept, before they cost a request; twice the load
+ *   driver's largest concurrency, so only a flood reaches it.
+ */
+export const DEFAULT_SERVER_LIMITS = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 65_000,
+  maxHeadersCount: 100,
+  maxHeaderSizeBytes: 16_384,
+  maxConnections: 8192,
+} as const;
+
+export type ServerLimits = { readonly [Name in keyof typeof DEFAULT_SERVER_LIMITS]: number };
+
 /** A TCP port; `0` asks the operating system for a free one (tests use it, the bound port is logged). */
 export const portSchema = z.coerce.number().int().min(0).max(65_535);
 
@@ -40,9 +64,36 @@ export const baseConfigShape = (service: ServiceName) => ({
   LOG_FORMAT: z.enum(LOG_FORMATS).default('json'),
   /** How long in-flight requests may take to finish after SIGTERM before connections are cut. */
   SHUTDOWN_GRACE_MS: durationMsSchema(120_000).default(DEFAULT_SHUTDOWN_GRACE_MS),
+  /** Request line and headers must arrive within this; at most `HTTP_REQUEST_TIMEOUT_MS`. */
+  HTTP_HEADERS_TIMEOUT_MS: durationMsSchema(300_000).min(1).default(DEFAULT_SERVER_LIMITS.headersTimeoutMs),
+  /** The whole request, body included, must arrive within this. */
+  HTTP_REQUEST_TIMEOUT_MS: durationMsSchema(600_000).min(1).default(DEFAULT_SERVER_LIMITS.requestTimeoutMs),
+  /** An idle kept-alive connection is closed after this. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: durationMsSchema(600_000).min(1).default(DEFAULT_SERVER_LIMITS.keepAliveTimeoutMs),
+  /** Headers beyond this count are ignored. */
+  HTTP_MAX_HEADERS_COUNT: z.coerce.number().int().min(10).max(2000).default(DEFAULT_SERVER_LIMITS.maxHeadersCount),
+  /** Request line plus headers larger than this are refused (431, or 414 for the request line). */
+  HTTP_MAX_HEADER_SIZE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(1_048_576)
+    .default(DEFAULT_SERVER_LIMITS.maxHeaderSizeBytes),
+  /** Open connections per port beyond which new ones are closed on accept. */
+  HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1_000_000).default(DEFAULT_SERVER_LIMITS.maxConnections),
 });
 
 export type BaseConfig = z.infer<z.ZodObject<ReturnType<typeof baseConfigShape>>>;
+
+/** The server limits of a parsed configuration, for `runService({ limits })`. */
+export const serverLimits = (config: BaseConfig): ServerLimits => ({
+  headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+  requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+  keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  maxHeadersCount: config.HTTP_MAX_HEADERS_COUNT,
+  maxHeaderSizeBytes: config.HTTP_MAX_HEADER_SIZE_BYTES,
+  maxConnections: config.HTTP_MAX_CONNECTIONS,
+});
 
 /** Thrown by {@link parseConfig}; the message lists every bad variable, one per line, and never their values. */
 export class ConfigError extends Error {

@@ -1,7 +1,17 @@
 /**
- * @module Health endpoints, the same on the public and the admin port: `/health/live` (the process runs),
- * `/health/ready` (its database and required dependencies answer, and it is not draining) and `/health` (the
- * readiness report with every check). The report is cached briefly so that many probes cost one round of checks.
+ * @module Health endpoints, the same on the public and the admin port:
+ *
+ * - `/health/live`: the process runs. Always 200.
+ * - `/health/ready`: this process can serve: its readiness checks (its own database) pass and it is not draining.
+ *   200 `{ status: 'ok' }`, else 503 `{ status: 'unavailable' | 'draining' }`, with each check's result. Nothing
+ *   else gates it: a dependency that is down must not take this process out of its load balancer, or one failing
+ *   service turns every caller unready and the whole public API (reads included) into the load balancer's 503s.
+ * - `/health`: the summary for people and dashboards: the readiness report plus `dependencies`, the result of each
+ *   informational check (the services it calls). Its `status` and HTTP status are exactly those of `/health/ready`;
+ *   a failed dependency shows only in `dependencies` (and in the client metrics), because the process still serves:
+ *   reads work, and writes that need the dependency answer 503 problem+json themselves.
+ *
+ * Reports are cached briefly so that many probes cost one round of checks; while draining no check runs.
  */
 import type { Env, Hono } from 'hono';
 import { HEALTH_PATHS } from './stack.ts';
@@ -24,13 +34,23 @@ export interface CheckResult {
   readonly error?: string;
 }
 
+export type CheckResults = Readonly<Record<string, CheckResult>>;
+
 export interface HealthReport {
   readonly status: 'ok' | 'unavailable' | 'draining';
-  readonly checks: Readonly<Record<string, CheckResult>>;
+  readonly checks: CheckResults;
+}
+
+/** `/health`: the readiness report, plus the informational dependency checks that never change its status. */
+export interface HealthSummary extends HealthReport {
+  readonly dependencies: CheckResults;
 }
 
 export interface HealthOptions {
+  /** Gate readiness: the process's own resources (its database). */
   checks: Readonly<Record<string, HealthCheck>>;
+  /** Shown in `/health` only; never gate readiness nor change any status (the services this one calls). */
+  dependencyChecks?: Readonly<Record<string, HealthCheck>>;
   /** True once shutdown started: readiness fails at once, without running checks. */
   isDraining: () => boolean;
   /** @default 1000 */
@@ -41,6 +61,7 @@ export interface HealthOptions {
 
 export interface Health {
   readiness(): Promise<HealthReport>;
+  summary(): Promise<HealthSummary>;
   /** Adds the three health routes to an app. */
   mount(app: Hono<Env>): void;
 }
@@ -65,34 +86,58 @@ const runCheck = async (check: HealthCheck, timeoutMs: number): Promise<CheckRes
   }
 };
 
-export const createHealth = ({ checks, isDraining, cacheMs = 1000, timeoutMs = 1000 }: HealthOptions): Health => {
-  let cached: { report: HealthReport; expiresAt: number } | undefined;
-  let inFlight: Promise<HealthReport> | undefined;
-
-  const runChecks = async (): Promise<HealthReport> => {
-    const entries = await Promise.all(
-      Object.entries(checks).map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const),
+/** Runs a set of checks at most once per `cacheMs`; concurrent callers share one round instead of each running it. */
+const cachedChecks = (
+  checks: Readonly<Record<string, HealthCheck>>,
+  cacheMs: number,
+  timeoutMs: number,
+): (() => Promise<CheckResults>) => {
+  let cached: { results: CheckResults; expiresAt: number } | undefined;
+  let inFlight: Promise<CheckResults> | undefined;
+  const runAll = async (): Promise<CheckResults> =>
+    Object.fromEntries(
+      await Promise.all(
+        Object.entries(checks).map(async ([name, check]) => [name, await runCheck(check, timeoutMs)] as const),
+      ),
     );
-    const results = Object.fromEntries(entries);
-    const healthy = entries.every(([, result]) => result.status === 'ok');
+  return async () => {
+    if (cached && cached.expiresAt > performance.now()) {
+      return cached.results;
+    }
+    inFlight ??= runAll().finally(() => {
+      inFlight = undefined;
+    });
+    const results = await inFlight;
+    cached = { results, expiresAt: performance.now() + cacheMs };
+    return results;
+  };
+};
+
+const DRAINING: HealthReport = { status: 'draining', checks: {} };
+
+export const createHealth = ({
+  checks,
+  dependencyChecks = {},
+  isDraining,
+  cacheMs = 1000,
+  timeoutMs = 1000,
+}: HealthOptions): Health => {
+  const readinessResults = cachedChecks(checks, cacheMs, timeoutMs);
+  const dependencyResults = cachedChecks(dependencyChecks, cacheMs, timeoutMs);
+
+  const readiness = async (): Promise<HealthReport> => {
+    if (isDraining()) return DRAINING;
+    const results = await readinessResults();
+    // Draining may have begun while the checks ran: it wins.
+    if (isDraining()) return DRAINING;
+    const healthy = Object.values(results).every((result) => result.status === 'ok');
     return { status: healthy ? 'ok' : 'unavailable', checks: results };
   };
 
-  const readiness = async (): Promise<HealthReport> => {
-    if (isDraining()) {
-      return { status: 'draining', checks: {} };
-    }
-    const now = performance.now();
-    if (cached && cached.expiresAt > now) {
-      return cached.report;
-    }
-    // Concurrent probes share one round of checks instead of each running their own.
-    inFlight ??= runChecks().finally(() => {
-      inFlight = undefined;
-    });
-    const report = await inFlight;
-    cached = { report, expiresAt: performance.now() + cacheMs };
-    return report;
+  const summary = async (): Promise<HealthSummary> => {
+    if (isDraining()) return { ...DRAINING, dependencies: {} };
+    const [report, dependencies] = await Promise.all([readiness(), dependencyResults()]);
+    return { ...report, dependencies };
   };
 
   const mount = (app: Hono<Env>): void => {
@@ -102,15 +147,18 @@ export const createHealth = ({ checks, isDraining, cacheMs = 1000, timeoutMs = 1
       return c.json(report, report.status === 'ok' ? 200 : 503);
     });
     app.get(HEALTH_PATHS.summary, async (c) => {
-      const report = await readiness();
+      const report = await summary();
       return c.json(report, report.status === 'ok' ? 200 : 503);
     });
   };
 
-  return { readiness, mount };
+  return { readiness, summary, mount };
 };
 
-/** A readiness check that asks another service's `/health/ready`, without retries: a probe must be quick. */
+/**
+ * A dependency check for `/health`'s detail that asks another service's `/health/ready`, without retries: a probe
+ * must be quick. Pass it as a `dependencyChecks` entry, never as a readiness check.
+ */
 export const dependencyReadyCheck =
   (baseUrl: string): HealthCheck =>
   async (signal) => {

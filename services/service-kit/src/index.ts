@@ -2,10 +2,13 @@
 export {
   baseConfigShape,
   ConfigError,
+  DEFAULT_SERVER_LIMITS,
   durationMsSchema,
   loadConfig,
   parseConfig,
   portSchema,
+  type ServerLimits,
+  serverLimits,
   serviceUrlSchema,
 } from './config.ts';
 export {
@@ -16,7 +19,14 @@ export {
   openDatabase,
   type ServiceDatabase,
 } from './database/database.ts';
-export { createHealth, dependencyReadyCheck, type HealthCheck, HealthCheckError, type HealthReport } from './health.ts';
+export {
+  createHealth,
+  dependencyReadyCheck,
+  type HealthCheck,
+  HealthCheckError,
+  type HealthReport,
+  type HealthSummary,
+} from './health.ts';
 export {
   createServiceClient,
   DependencyUnavailableError,

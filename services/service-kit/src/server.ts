@@ -1,16 +1,26 @@
 /**
- * @module Runs a service: the public app and the admin app on their own ports, health on both, and graceful
- * shutdown on SIGTERM/SIGINT (once): readiness false → stop accepting → drain in-flight requests (bounded by the
- * grace period) → flush telemetry → close the database → exit 0.
+ * @module Runs a service: the public app and the admin app on their own ports, health on both, server limits
+ * against slow and greedy clients, problem+json for requests the HTTP parser refuses, and graceful shutdown on
+ * SIGTERM/SIGINT (once):
+ *
+ * 1. readiness turns false at once (`draining`), so the load balancer stops sending;
+ * 2. the public port stops accepting: no new connection, and no new request on a kept-alive one (responses carry
+ *    `Connection: close`, idle connections are closed; see `connections.ts`);
+ * 3. the requests already accepted finish; the drain ends as soon as the last one is answered, bounded by the grace
+ *    period (then the remaining connections are cut);
+ * 4. the admin port closes, telemetry flushes, the database closes, the process exits 0.
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Env, Hono } from 'hono';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './config.ts';
+import { type TrackedServer, trackConnections } from './connections.ts';
 import { createHealth, type HealthCheck } from './health.ts';
 import { type Instrumentation, instrumentation } from './instrumentation.ts';
 import type { Logger } from './logger.ts';
+import { parserErrorHandler } from './parser-errors.ts';
 
 export interface RunServiceOptions {
   logger: Logger;
@@ -21,8 +31,12 @@ export interface RunServiceOptions {
   port: number;
   adminPort: number;
   shutdownGraceMs: number;
-  /** What `/health/ready` checks, by name (`database`, `user-service`…). */
+  /** What gates `/health/ready`, by name: the process's own resources (`database`), never other services. */
   readinessChecks: Readonly<Record<string, HealthCheck>>;
+  /** Shown in `/health` only, never gating readiness: the services this one calls (`user-service`…). */
+  dependencyChecks?: Readonly<Record<string, HealthCheck>>;
+  /** Both ports' limits, usually `serverLimits(config)`. @default {@link DEFAULT_SERVER_LIMITS} */
+  limits?: ServerLimits;
   /** Releases the service's resources (the database) at the very end of shutdown. */
   close: () => Promise<void>;
   /** @default the registered instrumentation */
@@ -38,34 +52,55 @@ export interface RunningService {
   shutdown(reason: string): Promise<void>;
 }
 
-// Explicit server limits: a slow or idle client must not hold a connection forever. The keep-alive timeout is
-// longer than the 60 s idle timeout common in proxies and load balancers, so the proxy closes idle connections
-// first and never sends a request onto a socket we are closing.
-const SERVER_OPTIONS = { requestTimeout: 30_000, headersTimeout: 10_000, keepAliveTimeout: 65_000 };
+/**
+ * How often Node looks for connections past their headers or request timeout. Node's default (30 s) let a slow
+ * client hold its connection up to 30 s longer than configured; checking twice a second keeps every cut within a
+ * second of its timeout, for the cost of walking the connection list.
+ */
+export const CONNECTIONS_CHECKING_INTERVAL_MS = 500;
 
-/** While draining, connections that finished their response are closed this often. */
-const IDLE_SWEEP_INTERVAL_MS = 50;
+/** How long a request on the admin port (a scrape) may finish after the public port drained. */
+const ADMIN_DRAIN_MS = 1000;
 
-const listen = (app: Hono<Env>, host: string, port: number): Promise<Server> =>
-  new Promise((resolve, reject) => {
-    const server = createAdaptorServer({ fetch: app.fetch, serverOptions: SERVER_OPTIONS }) as Server;
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve(server);
-    });
+interface ListeningServer {
+  readonly server: Server;
+  readonly connections: TrackedServer;
+}
+
+const createServer = (app: Hono<Env>, limits: ServerLimits, logger: Logger): ListeningServer => {
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    throw new Error('the headers timeout must not be longer than the request timeout');
+  }
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    serverOptions: {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      maxHeaderSize: limits.maxHeaderSizeBytes,
+      connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+    },
+  }) as Server;
+  server.maxHeadersCount = limits.maxHeadersCount;
+  server.maxConnections = limits.maxConnections;
+  const connections = trackConnections(server);
+  server.on('clientError', parserErrorHandler({ logger, responseOn: connections.responseOn }));
+  let dropped = 0;
+  server.on('drop', () => {
+    // One line for the first refused connection of a flood, then one per hundred.
+    if (dropped++ % 100 === 0) logger.warn({ maxConnections: limits.maxConnections, dropped }, 'connection limit');
   });
+  return { server, connections };
+};
 
-/** Stops accepting, then resolves once every connection is gone; idle keep-alive sockets are closed as they appear. */
-const closeGracefully = (server: Server): Promise<void> =>
-  new Promise((resolve) => {
-    const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_INTERVAL_MS);
-    sweep.unref();
-    server.close(() => {
-      clearInterval(sweep);
-      resolve();
+const listen = (app: Hono<Env>, host: string, port: number, limits: ServerLimits, logger: Logger) =>
+  new Promise<ListeningServer>((resolve, reject) => {
+    const listening = createServer(app, limits, logger);
+    listening.server.once('error', reject);
+    listening.server.listen(port, host, () => {
+      listening.server.off('error', reject);
+      resolve(listening);
     });
-    server.closeIdleConnections();
   });
 
 const boundPort = (server: Server): number => (server.address() as AddressInfo).port;
@@ -84,38 +119,53 @@ export const runService = async ({
   adminPort,
   shutdownGraceMs,
   readinessChecks,
+  dependencyChecks,
+  limits = DEFAULT_SERVER_LIMITS,
   close,
   hooks = instrumentation(),
   exitOnShutdown = true,
 }: RunServiceOptions): Promise<RunningService> => {
   let draining = false;
-  const health = createHealth({ checks: readinessChecks, isDraining: () => draining });
+  const health = createHealth({ checks: readinessChecks, dependencyChecks, isDraining: () => draining });
   health.mount(publicApp);
   health.mount(adminApp);
   hooks.mountAdminRoutes(adminApp);
 
-  const publicServer = await listen(publicApp, host, port);
-  const adminServer = await listen(adminApp, host, adminPort);
+  const publicServer = await listen(publicApp, host, port, limits, logger);
+  const adminServer = await listen(adminApp, host, adminPort, limits, logger);
+
+  /** Drains one server; past `boundMs` the connections still open are cut. Resolves with whether it was in time. */
+  const drainWithin = async ({ server, connections }: ListeningServer, boundMs: number): Promise<boolean> => {
+    const drained = connections.drain().then(() => true);
+    const inTime = await Promise.race([drained, sleep(boundMs, false, { ref: false })]);
+    if (!inTime) {
+      server.closeAllConnections();
+      await drained;
+    }
+    return inTime;
+  };
 
   const drain = async (reason: string): Promise<void> => {
     draining = true;
-    logger.info({ reason }, 'shutting down: draining in-flight requests');
-    const drained = closeGracefully(publicServer).then(() => true);
-    const inTime = await Promise.race([drained, sleep(shutdownGraceMs, false, { ref: false })]);
-    if (!inTime) {
-      logger.warn({ shutdownGraceMs }, 'grace period over: closing the remaining connections');
-      publicServer.closeAllConnections();
+    const startedAt = performance.now();
+    logger.info(
+      { reason, inFlight: publicServer.connections.inFlight() },
+      'shutting down: draining in-flight requests',
+    );
+    if (!(await drainWithin(publicServer, shutdownGraceMs))) {
+      logger.warn({ shutdownGraceMs }, 'grace period over: closed the remaining connections');
     }
-    // The admin port stays up while the public one drains, so probes see "draining" rather than a refused port.
-    adminServer.closeAllConnections();
-    await closeGracefully(adminServer);
+    const drainMs = Math.round(performance.now() - startedAt);
+    // The admin port stays up while the public one drains, so probes see "draining" rather than a refused port;
+    // then a scrape in progress may finish, briefly.
+    await drainWithin(adminServer, ADMIN_DRAIN_MS);
     try {
       await hooks.shutdown();
     } catch (error) {
       logger.warn({ err: error }, 'telemetry shutdown failed');
     }
     await close();
-    logger.info('stopped');
+    logger.info({ drainMs }, 'stopped');
   };
 
   let shuttingDown: Promise<void> | undefined;
@@ -136,7 +186,11 @@ export const runService = async ({
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
 
-  const running = { publicPort: boundPort(publicServer), adminPort: boundPort(adminServer), shutdown };
+  const running = {
+    publicPort: boundPort(publicServer.server),
+    adminPort: boundPort(adminServer.server),
+    shutdown,
+  };
   logger.info({ host, port: running.publicPort, adminPort: running.adminPort }, 'listening');
   return running;
 };

@@ -1,5 +1,5 @@
 /** @module Starts user-service: config, database (migrated), app, listen, graceful shutdown. */
-import { createAdminApp, createLogger, openDatabase, runService } from '@mesh-stack/service-kit';
+import { createAdminApp, createLogger, openDatabase, runService, serverLimits } from '@mesh-stack/service-kit';
 import { setupTelemetry } from '@mesh-stack/service-kit/telemetry';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
@@ -27,6 +27,7 @@ try {
     port: config.PORT,
     adminPort: config.ADMIN_PORT,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    limits: serverLimits(config),
     readinessChecks: { database: database.ping },
     close: database.close,
   });
