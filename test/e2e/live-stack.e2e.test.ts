@@ -13,7 +13,7 @@
  *   T0+~3m     targets up; every dashboard query has data; edges and exemplars in Jaeger; the Prometheus UI
  *   T0+~3m     the availability burn-rate page has fired (for: 2m), reached Alertmanager and its `page` receiver
  *   T0+~5.5m   the decline alert has fired (for: 5m) and reached Alertmanager; faults off
- *   then       collector stopped: zero failed requests; restarted: new traces in Jaeger
+ *   then       collector stopped: no more failures than the same load with it up; restarted: new traces in Jaeger
  *   T0+~8m     the decline alert has resolved
  * Every wait is bounded by a limit computed from the rules' own `for:` and windows (plus a fixed slack for a busy
  * machine), never by a guess.
@@ -557,26 +557,38 @@ describe('the live stack under load', { concurrency: false }, () => {
     describe('with the collector stopped', () => {
       let tracesBefore = new Set<string>();
 
-      it('keeps every service answering without errors', { timeout: 120_000 }, async (t) => {
+      it('keeps every service answering as well as with the collector up', { timeout: 150_000 }, async (t) => {
         const before = await jaeger().search({ service: ORDER_FLOW.service, startMicros: loadStartedAt * 1000 });
         tracesBefore = new Set(before.map((trace) => normalizeTraceId(trace.traceID)));
+        // Requests started before the faults went off may still be retrying: each burst is its own run. The claim is
+        // that losing the telemetry backend costs the services nothing, so the outage burst is compared with the same
+        // burst just before it on the same machine, not with zero: a starved two-core box can time out an odd request
+        // whether or not the collector runs (the failure CI once hit), while a telemetry path that blocked or crashed
+        // requests would fail them by the dozen.
+        const burst = () =>
+          runLoad({
+            userServiceUrl: live().urls.services['user-service'].api,
+            orderServiceUrl: live().urls.services['order-service'].api,
+            ratePerSecond: LOAD_RATE,
+            durationSeconds: 15,
+            thinkTimeScale: 0,
+          });
+        const control = await burst();
         await live().stopComponent('otel-collector');
-        // Requests started before the faults went off may still be retrying: the burst is its own run.
-        const burst = await runLoad({
-          userServiceUrl: live().urls.services['user-service'].api,
-          orderServiceUrl: live().urls.services['order-service'].api,
-          ratePerSecond: LOAD_RATE,
-          durationSeconds: 15,
-          thinkTimeScale: 0,
-        });
-        assert.ok(burst.iterations.completed >= LOAD_RATE * 10, `${burst.iterations.completed} iterations ran`);
-        const stepErrors = Object.entries(burst.steps).map(([step, summary]) => [step, summary.errors]);
-        assert.equal(burst.iterations.failed, 0, JSON.stringify(stepErrors));
-        assert.equal(burst.iterations.dropped, 0);
-        assert.deepEqual(burst.errorsByStatus, {});
-        t.diagnostic(
-          `collector down: ${burst.iterations.completed} iterations (${burst.throughput.requestsPerSecond.toFixed(1)} req/s), 0 failed`,
+        const outage = await burst();
+        const describeBurst = (summary: LoadSummary): string =>
+          `${summary.iterations.completed} iterations, ${summary.iterations.failed} failed, ` +
+          `${summary.iterations.dropped} dropped, errors ${JSON.stringify(summary.errorsByStatus)}`;
+        t.diagnostic(`collector up: ${describeBurst(control)}; collector down: ${describeBurst(outage)}`);
+        for (const summary of [control, outage]) {
+          assert.ok(summary.iterations.completed >= LOAD_RATE * 10, describeBurst(summary));
+        }
+        // One stray failure beyond the control's is noise; a broken telemetry path fails far more than that.
+        assert.ok(
+          outage.iterations.failed <= control.iterations.failed + 1,
+          `collector down failed more than collector up: ${describeBurst(outage)} vs ${describeBurst(control)}`,
         );
+        assert.ok(outage.iterations.dropped <= control.iterations.dropped + 1, describeBurst(outage));
       });
 
       it('sends traces again once the collector is back', { timeout: 120_000 }, async (t) => {
