@@ -79,6 +79,14 @@ export const ORDER_VALUE_BUCKETS_MINOR = [
 export const ORDER_OUTCOMES = ['paid', 'payment_failed', 'payment_unavailable', 'rejected'] as const;
 export type OrderOutcome = (typeof ORDER_OUTCOMES)[number];
 
+/**
+ * How the reconciler resolved one order it claimed (docs/consistency.md): completed from the payment it found
+ * (`paid`, `payment_failed`), charged again with the same key because payment-service had none (`recharged`), or
+ * left pending for the next pass because payment-service could not say (`deferred`).
+ */
+export const RECONCILE_OUTCOMES = ['paid', 'payment_failed', 'recharged', 'deferred'] as const;
+export type ReconcileOutcome = (typeof RECONCILE_OUTCOMES)[number];
+
 export const PAYMENT_OUTCOMES = ['succeeded', 'declined', 'failed'] as const;
 export type PaymentOutcome = (typeof PAYMENT_OUTCOMES)[number];
 
@@ -181,6 +189,30 @@ export const METRIC = {
     labels: [LABEL.outcome],
     source: 'service',
   },
+  ordersPending: {
+    name: 'app_orders_pending',
+    type: 'gauge',
+    unit: '{order}',
+    help: 'Orders pending right now (payment outcome not recorded yet), read from the shared database by each replica.',
+    labels: [],
+    source: 'service',
+  },
+  ordersPendingOldestAge: {
+    name: 'app_orders_pending_oldest_age_seconds',
+    type: 'gauge',
+    unit: 's',
+    help: 'Age of the oldest pending order; 0 when none is pending.',
+    labels: [],
+    source: 'service',
+  },
+  orderReconciliations: {
+    name: 'app_order_reconciliations_total',
+    type: 'counter',
+    unit: '{order}',
+    help: 'Pending orders the reconciler handled, by outcome (paid, payment_failed, recharged, deferred).',
+    labels: [LABEL.outcome],
+    source: 'service',
+  },
   faultInjection: {
     name: 'app_fault_injection_setting',
     type: 'gauge',
@@ -265,6 +297,10 @@ export const ATTR = {
   paymentOutcome: 'app.payment.outcome',
   paymentFaultInjected: 'app.payment.fault_injected',
   idempotentReplay: 'app.idempotent_replay',
+  /** How the reconciler resolved an order: one of {@link RECONCILE_OUTCOMES}. */
+  reconcileOutcome: 'app.order.reconcile_outcome',
+  /** Orders one reconciliation pass claimed. */
+  reconcileClaimed: 'app.order.reconcile_claimed',
 } as const;
 
 /** Span events marking business steps inside a server span. */
@@ -343,6 +379,24 @@ export const SPANS = {
     help: 'One per query, back-dated by its measured duration; only parameterised SQL is recorded, never values.',
     attributes: [ATTR.dbSystemName, ATTR.dbOperationName, ATTR.dbQueryText],
     conditionalAttributes: [ATTR.dbCollectionName, ATTR.errorType],
+    events: [],
+  },
+  reconcilePass: {
+    name: 'orders.reconcile',
+    kind: 'INTERNAL',
+    help:
+      'A root span per reconciliation pass of order-service that claimed pending orders (idle passes are not ' +
+      'traced); its children are one span per order.',
+    attributes: [ATTR.reconcileClaimed],
+    conditionalAttributes: [],
+    events: [],
+  },
+  reconcileOrder: {
+    name: 'order.reconcile',
+    kind: 'INTERNAL',
+    help: 'One per pending order a reconciliation pass resolves: the payment lookup and any re-charge are its children.',
+    attributes: [ATTR.orderId, ATTR.reconcileOutcome],
+    conditionalAttributes: [ATTR.orderStatus, ATTR.paymentId, ATTR.errorType],
     events: [],
   },
 } as const satisfies Record<string, SpanDefinition>;

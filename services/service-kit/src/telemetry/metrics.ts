@@ -28,6 +28,9 @@ export interface ServiceMetrics {
   readonly ordersTotal: Counter<LabelName>;
   readonly orderValue: Histogram<string>;
   readonly paymentsTotal: Counter<LabelName>;
+  readonly ordersPending: Gauge<LabelName>;
+  readonly ordersPendingOldestAge: Gauge<LabelName>;
+  readonly orderReconciliations: Counter<LabelName>;
   readonly faultInjection: Gauge<LabelName>;
   readonly buildInfo: Gauge<LabelName>;
   readonly spansProcessed: Counter<LabelName>;
@@ -84,6 +87,9 @@ export const createServiceMetrics = ({
     ordersTotal: counter(registry, METRIC.ordersTotal),
     orderValue: histogram(registry, METRIC.orderValue),
     paymentsTotal: counter(registry, METRIC.paymentsTotal),
+    ordersPending: gauge(registry, METRIC.ordersPending),
+    ordersPendingOldestAge: gauge(registry, METRIC.ordersPendingOldestAge),
+    orderReconciliations: counter(registry, METRIC.orderReconciliations),
     faultInjection: gauge(registry, METRIC.faultInjection),
     buildInfo: gauge(registry, METRIC.buildInfo),
     spansProcessed: counter(registry, METRIC.spansProcessed),
