@@ -7,38 +7,59 @@ import {
   IDEMPOTENT_REPLAYED_HEADER,
   idFromPath,
   type Logger,
+  NO_TELEMETRY,
   PROBLEM,
   ProblemError,
+  requestDeadlineMiddleware,
+  type ServiceTelemetry,
   serveOpenApiDocument,
   toPage,
 } from '@mesh-stack/service-kit';
+import { PUBLIC_REQUEST_BUDGET } from '@mesh-stack/service-kit/stack';
 import packageJson from '../package.json' with { type: 'json' };
 import type { PaymentGateway, UserDirectory } from './dependencies.ts';
-import type { IdempotencyStore } from './idempotency.ts';
 import { createPlaceOrder } from './place-order.ts';
-import type { OrderRepository } from './repository.ts';
 import { createOrderRoute, getOrderRoute, listOrdersRoute } from './routes.ts';
+import type { OrderStore } from './store.ts';
 
 export interface OrderAppDependencies {
-  orders: OrderRepository;
-  idempotency: IdempotencyStore;
+  store: OrderStore;
   users: UserDirectory;
   payments: PaymentGateway;
   logger: Logger;
+  /** At most how long the reconciler takes to resolve a pending order (`resolvedWithinSeconds(config)`). */
+  resolvedWithinSeconds: number;
+  /** @default {@link NO_TELEMETRY} */
+  telemetry?: ServiceTelemetry;
   /** @default the system clock */
   now?: () => Date;
+  /** Deadline of one `POST /orders`, both dependency calls included (`REQUEST_DEADLINE_MS`). @default the stack map's */
+  requestDeadlineMs?: number;
 }
 
 export const createApp = ({
-  orders,
-  idempotency,
+  store,
   users,
   payments,
   logger,
+  resolvedWithinSeconds,
+  telemetry = NO_TELEMETRY,
   now = () => new Date(),
+  requestDeadlineMs = PUBLIC_REQUEST_BUDGET.deadlineMs,
 }: OrderAppDependencies): OpenAPIHono => {
-  const app = createServiceApp({ logger });
-  const placeOrder = createPlaceOrder({ orders, idempotency, users, payments, logger, now });
+  const app = createServiceApp({ logger, telemetry });
+  // Before the route: every downstream call of a `POST /orders` gets what is left of this (docs/resilience.md).
+  app.on('POST', '/orders', requestDeadlineMiddleware({ timeoutMs: requestDeadlineMs }));
+  const { orders } = store;
+  const placeOrder = createPlaceOrder({
+    store,
+    users,
+    payments,
+    logger,
+    business: telemetry.business,
+    now,
+    resolvedWithinSeconds,
+  });
 
   app.openapi(createOrderRoute, async (c) => {
     const result = await placeOrder(c.req.valid('json'), c.req.valid('header')['idempotency-key']);

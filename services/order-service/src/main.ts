@@ -1,26 +1,36 @@
-/** @module Starts order-service: config, database (migrated), clients for its dependencies, app, listen. */
+/**
+ * @module Starts order-service: config, database (migrated), clients for its dependencies, app, the order
+ * reconciler, listen. On shutdown the reconciler stops before the database closes.
+ */
 import {
   createAdminApp,
   createLogger,
   createServiceClient,
   dependencyReadyCheck,
+  edgeBudget,
   openDatabase,
   runService,
   serverLimits,
 } from '@mesh-stack/service-kit';
 import { setupTelemetry } from '@mesh-stack/service-kit/telemetry';
+import { reconciliationTelemetry } from '@mesh-stack/service-kit/telemetry/reconciliation';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
-import { loadOrderServiceConfig, SERVICE_NAME } from './config.ts';
+import { loadOrderServiceConfig, resolvedWithinSeconds, SERVICE_NAME } from './config.ts';
 import { createPaymentGateway, createUserDirectory } from './dependencies.ts';
-import { createIdempotencyStore } from './idempotency.ts';
 import { migrations } from './migrations.ts';
-import { createOrderRepository, type OrderTables } from './repository.ts';
+import { createReconciler } from './reconciler.ts';
+import { createOrderStore } from './store.ts';
+import type { OrderTables } from './tables.ts';
 
-// Telemetry first: the logger, database, clients and apps read its hooks when they are created.
-setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: packageJson.version });
+const telemetry = setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: packageJson.version });
 const config = loadOrderServiceConfig();
-const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+const logger = createLogger({
+  service: SERVICE_NAME,
+  level: config.LOG_LEVEL,
+  format: config.LOG_FORMAT,
+  mixin: telemetry.logMixin,
+});
 
 try {
   const database = await openDatabase<OrderTables>({
@@ -28,45 +38,78 @@ try {
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     migrations,
+    log: telemetry.databaseLog,
   });
   const userClient = createServiceClient({
     peerService: 'user-service',
     baseUrl: config.USER_SERVICE_URL,
-    attemptTimeoutMs: config.USER_SERVICE_TIMEOUT_MS,
-    deadlineMs: config.DEPENDENCY_DEADLINE_MS,
-    retries: config.DEPENDENCY_RETRIES,
+    budget: edgeBudget(SERVICE_NAME, 'user-service', {
+      attemptTimeoutMs: config.USER_SERVICE_TIMEOUT_MS,
+      retries: config.DEPENDENCY_RETRIES,
+    }),
+    callDeadlineMs: config.DEPENDENCY_DEADLINE_MS,
+    telemetry,
   });
+  // One client, two edges: `POST /payments` (orders) and `GET /payments` (reconciliation), each with its budget.
   const paymentClient = createServiceClient({
     peerService: 'payment-service',
     baseUrl: config.PAYMENT_SERVICE_URL,
-    attemptTimeoutMs: config.PAYMENT_SERVICE_TIMEOUT_MS,
-    deadlineMs: config.DEPENDENCY_DEADLINE_MS,
-    retries: config.DEPENDENCY_RETRIES,
+    budget: edgeBudget(SERVICE_NAME, 'payment-service', {
+      attemptTimeoutMs: config.PAYMENT_SERVICE_TIMEOUT_MS,
+      retries: config.DEPENDENCY_RETRIES,
+    }),
+    callDeadlineMs: config.DEPENDENCY_DEADLINE_MS,
+    telemetry,
+  });
+  const store = createOrderStore(database.db, {
+    leaseMs: config.IDEMPOTENCY_LEASE_MS,
+    retentionMs: config.IDEMPOTENCY_RETENTION_MS,
+  });
+  const payments = createPaymentGateway(paymentClient);
+  const reconciler = createReconciler({
+    orders: store.orders,
+    idempotency: store.idempotency,
+    payments,
+    telemetry: reconciliationTelemetry({ metrics: telemetry.metrics }),
+    logger,
+    reconcileAfterMs: config.RECONCILE_AFTER_MS,
+    intervalMs: config.RECONCILE_INTERVAL_MS,
+    batchSize: config.RECONCILE_BATCH_SIZE,
+    leaseMs: config.RECONCILE_LEASE_MS,
+    concurrency: config.RECONCILE_CONCURRENCY,
+    purgeBatchSize: config.IDEMPOTENCY_PURGE_BATCH_SIZE,
   });
   const publicApp = createApp({
-    orders: createOrderRepository(database.db),
-    idempotency: createIdempotencyStore(database.db, config.IDEMPOTENCY_LEASE_MS),
+    store,
     users: createUserDirectory(userClient),
-    payments: createPaymentGateway(paymentClient),
+    payments,
     logger,
+    resolvedWithinSeconds: resolvedWithinSeconds(config),
+    telemetry,
+    requestDeadlineMs: config.REQUEST_DEADLINE_MS,
   });
   await runService({
     logger,
     publicApp,
-    adminApp: createAdminApp({ logger }),
+    adminApp: createAdminApp({ logger, telemetry }),
     host: config.HOST,
     port: config.PORT,
     adminPort: config.ADMIN_PORT,
     shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     limits: serverLimits(config),
-    // Readiness is this process only: a dependency that is down shows in /health, never takes order-service out.
+    // Readiness is this process: its database (and not draining). Dependencies are detail in /health, never gating.
     readinessChecks: { database: database.ping },
     dependencyChecks: {
       'user-service': dependencyReadyCheck(config.USER_SERVICE_URL),
       'payment-service': dependencyReadyCheck(config.PAYMENT_SERVICE_URL),
     },
-    close: database.close,
+    close: async () => {
+      await reconciler.stop();
+      await database.close();
+    },
+    telemetry,
   });
+  reconciler.start();
 } catch (error) {
   logger.fatal({ err: error }, 'start-up failed');
   process.exit(1);

@@ -46,4 +46,19 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('orders').execute();
     },
   },
+  '0002_reconciliation': {
+    up: async (db: Kysely<unknown>) => {
+      // Which replica's reconciler owns a pending order, until when (the same lease idea as idempotency_keys).
+      await db.schema.alterTable('orders').addColumn('reconcile_locked_until', 'text').execute();
+      // Reconciliation and the pending gauges read pending orders oldest first.
+      await db.schema.createIndex('orders_status_created_at').on('orders').columns(['status', 'created_at']).execute();
+      // Expired keys are purged oldest first, in bounded batches.
+      await db.schema.createIndex('idempotency_keys_created_at').on('idempotency_keys').column('created_at').execute();
+    },
+    down: async (db: Kysely<unknown>) => {
+      await db.schema.dropIndex('idempotency_keys_created_at').execute();
+      await db.schema.dropIndex('orders_status_created_at').execute();
+      await db.schema.alterTable('orders').dropColumn('reconcile_locked_until').execute();
+    },
+  },
 };

@@ -1,8 +1,9 @@
 /**
- * @module The order flow (docs/api.md): validate the user → store the order `pending` → charge it with the order id
- * as Idempotency-Key → `paid` or `payment_failed`. Failures never leave a half-written order: when payment-service
- * was never reached the order is removed; when the outcome is unknown the order stays `pending` and a repeat with the
- * same Idempotency-Key resumes it.
+ * @module The order flow (docs/api.md, docs/consistency.md): validate the user → store the order `pending` (bound to
+ * its Idempotency-Key in the same transaction) → charge it with the order id as Idempotency-Key → `paid` or
+ * `payment_failed`. Failures never leave a half-written order: when nothing was charged (payment-service never
+ * reached, or it said `charged: false`) the order is removed; when the outcome is unknown the order stays `pending`
+ * and the reconciler resolves it, or sooner a repeat with the same Idempotency-Key.
  */
 import {
   DependencyUnavailableError,
@@ -13,19 +14,21 @@ import {
   requestFingerprint,
 } from '@mesh-stack/service-kit';
 import { ATTR, SPAN_EVENT } from '@mesh-stack/service-kit/contract';
-import { business } from '@mesh-stack/service-kit/telemetry';
-import type { PaymentGateway, UserDirectory } from './dependencies.ts';
-import type { IdempotencyStore } from './idempotency.ts';
-import type { OrderRepository } from './repository.ts';
+import type { BusinessTelemetry } from '@mesh-stack/service-kit/telemetry';
+import { NothingChargedError, type PaymentGateway, type PaymentOutcome, type UserDirectory } from './dependencies.ts';
+import { leaseRetryAfterSeconds } from './idempotency.ts';
 import { type CreateOrderBody, type Order, orderTotal } from './schemas.ts';
+import type { OrderStore } from './store.ts';
 
 export interface PlaceOrderDependencies {
-  orders: OrderRepository;
-  idempotency: IdempotencyStore;
+  store: OrderStore;
   users: UserDirectory;
   payments: PaymentGateway;
   logger: Logger;
+  business: BusinessTelemetry;
   now: () => Date;
+  /** At most how long the reconciler takes to resolve a pending order: the `Retry-After` of an unknown outcome. */
+  resolvedWithinSeconds: number;
 }
 
 export type PlaceOrderResult =
@@ -35,52 +38,78 @@ export type PlaceOrderResult =
 
 const retryAfter = (error: DependencyUnavailableError) => ({ 'retry-after': String(error.retryAfterSeconds) });
 
-export const createPlaceOrder = ({ orders, idempotency, users, payments, logger, now }: PlaceOrderDependencies) => {
-  /** Charges a pending order. `firstCharge`: no earlier request tried, so "never reached" means "nothing charged". */
-  const pay = async (order: Order, firstCharge: boolean, onRemoved: () => void): Promise<Order> => {
-    let outcome: Awaited<ReturnType<PaymentGateway['charge']>>;
-    business().step(SPAN_EVENT.paymentRequested);
+/** The path of an order, as in the `Location` of a 201. */
+export const orderLocation = (orderId: string): string => `/orders/${orderId}`;
+
+export const createPlaceOrder = ({
+  store,
+  users,
+  payments,
+  logger,
+  business,
+  now,
+  resolvedWithinSeconds,
+}: PlaceOrderDependencies) => {
+  const { orders, idempotency } = store;
+
+  /** The order stays pending: say that it will be resolved without the client, and where to read it. */
+  const outcomeUnknown = (order: Order, withKey: boolean): ProblemError =>
+    new ProblemError(PROBLEM.paymentOutcomeUnknown, {
+      detail:
+        `The order ${order.id} is stored as pending and is charged at most once; it is resolved (paid or ` +
+        `payment_failed) without any action from you within about ${resolvedWithinSeconds} s: read it with ` +
+        `GET ${orderLocation(order.id)}.` +
+        (withKey ? ' Repeating the request with the same Idempotency-Key also returns it.' : ''),
+      extensions: { orderId: order.id },
+      headers: { 'retry-after': String(resolvedWithinSeconds), location: orderLocation(order.id) },
+    });
+
+  /**
+   * Charges a pending order. `firstCharge`: no earlier request tried, so "nothing charged" is final and the order
+   * can be removed; on a resume an earlier attempt may still land, so the order stays pending instead.
+   */
+  const pay = async (order: Order, firstCharge: boolean, withKey: boolean, onRemoved: () => void): Promise<Order> => {
+    let outcome: PaymentOutcome;
+    business.step(SPAN_EVENT.paymentRequested);
     try {
       outcome = await payments.charge(order);
     } catch (error) {
-      if (!(error instanceof DependencyUnavailableError)) throw error;
-      if (error.outcome === 'unreachable' && firstCharge) {
-        await orders.remove(order.id);
+      const nothingCharged =
+        error instanceof NothingChargedError ||
+        (error instanceof DependencyUnavailableError && error.outcome === 'unreachable');
+      if (!nothingCharged && !(error instanceof DependencyUnavailableError)) throw error;
+      business.orderPlaced('payment_unavailable');
+      if (nothingCharged && firstCharge && (await orders.remove(order.id, now()))) {
         onRemoved();
-        logger.warn({ orderId: order.id }, 'payment-service unreachable: order removed, nothing charged');
-        business().orderPlaced('payment_unavailable');
+        logger.warn({ orderId: order.id }, 'nothing charged: order removed');
         throw new ProblemError(PROBLEM.dependencyUnavailable, {
           detail: 'payment-service is unavailable; no order was placed and nothing was charged.',
-          headers: retryAfter(error),
+          headers: error instanceof DependencyUnavailableError ? retryAfter(error) : { 'retry-after': '1' },
         });
       }
-      logger.warn({ orderId: order.id }, 'payment outcome unknown: order left pending');
-      business().orderPlaced('payment_unavailable');
-      throw new ProblemError(PROBLEM.paymentOutcomeUnknown, {
-        detail:
-          'The order is pending: repeat the request with the same Idempotency-Key to resume it; it is charged at most once.',
-        extensions: { orderId: order.id },
-        headers: retryAfter(error),
-      });
+      logger.warn({ orderId: order.id }, 'payment outcome unknown: order left pending for reconciliation');
+      throw outcomeUnknown(order, withKey);
     }
     const status = outcome.status === 'succeeded' ? 'paid' : 'payment_failed';
     const updatedAt = now().toISOString();
-    await orders.complete(order.id, status, outcome.paymentId, updatedAt);
+    if (!(await orders.complete(order.id, status, outcome.paymentId, updatedAt))) {
+      // The reconciler (or a concurrent resume) completed it first, from the same single payment.
+      const current = await orders.findById(order.id);
+      if (current !== undefined && current.status !== 'pending') return current;
+    }
     logger.info({ orderId: order.id, paymentId: outcome.paymentId, status }, 'order completed');
-    business().step(SPAN_EVENT.orderCompleted, { [ATTR.orderStatus]: status });
-    business().annotate({ [ATTR.orderStatus]: status, [ATTR.paymentId]: outcome.paymentId });
-    business().orderPlaced(
+    business.step(SPAN_EVENT.orderCompleted, { [ATTR.orderStatus]: status });
+    business.annotate({ [ATTR.orderStatus]: status, [ATTR.paymentId]: outcome.paymentId });
+    business.orderPlaced(
       status,
       status === 'paid' ? { amountMinor: order.totalAmountMinor, currency: order.currency } : undefined,
     );
-    return { ...order, status, paymentId: outcome.paymentId, updatedAt };
+    const completed: Order = { ...order, status, paymentId: outcome.paymentId, updatedAt };
+    return completed;
   };
 
-  const placeNew = async (
-    body: CreateOrderBody,
-    onStored: (orderId: string) => Promise<void>,
-    onRemoved: () => void,
-  ): Promise<Order> => {
+  /** Checks the user and builds the pending order; stores nothing. */
+  const newOrder = async (body: CreateOrderBody): Promise<Order> => {
     // UUIDs are case-insensitive; ids are stored lower-case everywhere, so lookups and lists match.
     const userId = body.userId.toLowerCase();
     let known: boolean;
@@ -94,12 +123,12 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
       });
     }
     if (!known) {
-      business().orderPlaced('rejected');
+      business.orderPlaced('rejected');
       throw new ProblemError(PROBLEM.unknownUser, { errors: [{ path: 'userId', message: 'no such user' }] });
     }
-    business().step(SPAN_EVENT.userValidated);
+    business.step(SPAN_EVENT.userValidated);
     const createdAt = now().toISOString();
-    const order: Order = {
+    return {
       id: newId(),
       userId,
       currency: body.currency,
@@ -110,28 +139,24 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
       createdAt,
       updatedAt: createdAt,
     };
-    await orders.insert(order);
-    business().step(SPAN_EVENT.orderStored, { [ATTR.orderId]: order.id });
-    business().annotate({
+  };
+
+  const stored = (order: Order): void => {
+    business.step(SPAN_EVENT.orderStored, { [ATTR.orderId]: order.id });
+    business.annotate({
       [ATTR.orderId]: order.id,
       [ATTR.orderTotalMinor]: order.totalAmountMinor,
       [ATTR.orderCurrency]: order.currency,
       [ATTR.orderItemCount]: order.items.length,
     });
-    await onStored(order.id);
-    return pay(order, true, onRemoved);
   };
 
   return async (body: CreateOrderBody, idempotencyKey: string | undefined): Promise<PlaceOrderResult> => {
     if (idempotencyKey === undefined) {
-      return {
-        kind: 'placed',
-        order: await placeNew(
-          body,
-          async () => {},
-          () => {},
-        ),
-      };
+      const order = await newOrder(body);
+      await orders.insert(order);
+      stored(order);
+      return { kind: 'placed', order: await pay(order, true, false, () => {}) };
     }
 
     const claim = await idempotency.claim(idempotencyKey, requestFingerprint(body), now());
@@ -139,10 +164,13 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
       case 'fingerprint_mismatch':
         throw new ProblemError(PROBLEM.idempotencyKeyReused, { detail: 'Use a new Idempotency-Key for a new order.' });
       case 'in_progress':
-        throw new ProblemError(PROBLEM.idempotencyInProgress, { headers: { 'retry-after': '1' } });
+        throw new ProblemError(PROBLEM.idempotencyInProgress, {
+          detail: 'Repeat the request after Retry-After, when the other request has finished or its lease is over.',
+          headers: { 'retry-after': String(leaseRetryAfterSeconds(claim.lockedUntil, now())) },
+        });
       case 'completed':
-        business().step(SPAN_EVENT.idempotentReplay);
-        business().annotate({ [ATTR.idempotentReplay]: true });
+        business.step(SPAN_EVENT.idempotentReplay);
+        business.annotate({ [ATTR.idempotentReplay]: true });
         return { kind: 'replayed', order: claim.body as Order };
       case 'claimed':
         break;
@@ -154,19 +182,20 @@ export const createPlaceOrder = ({ orders, idempotency, users, payments, logger,
       const earlier = pendingOrderId === null ? undefined : await orders.findById(pendingOrderId);
       let order: Order;
       if (earlier === undefined) {
-        order = await placeNew(
-          body,
-          async (orderId) => {
-            pendingOrderId = orderId;
-            await idempotency.attachOrder(idempotencyKey, orderId);
-          },
-          () => {
-            pendingOrderId = null;
-          },
-        );
+        const fresh = await newOrder(body);
+        // One transaction: a crash can never leave an order its key does not point to.
+        await store.transaction(async (inTransaction) => {
+          await inTransaction.orders.insert(fresh);
+          await inTransaction.idempotency.attachOrder(idempotencyKey, fresh.id);
+        });
+        pendingOrderId = fresh.id;
+        stored(fresh);
+        order = await pay(fresh, true, true, () => {
+          pendingOrderId = null;
+        });
       } else if (earlier.status === 'pending') {
         logger.info({ orderId: earlier.id }, 'resuming pending order');
-        order = await pay(earlier, false, () => {});
+        order = await pay(earlier, false, true, () => {});
       } else {
         order = earlier;
       }
