@@ -6,18 +6,22 @@ import {
   IDEMPOTENT_REPLAYED_HEADER,
   idFromPath,
   type Logger,
+  NO_TELEMETRY,
   newId,
   PROBLEM,
+  PROBLEM_CONTENT_TYPE,
   ProblemError,
   requestFingerprint,
+  type ServiceTelemetry,
   serveOpenApiDocument,
 } from '@mesh-stack/service-kit';
 import { ATTR, SPAN_EVENT } from '@mesh-stack/service-kit/contract';
-import { business } from '@mesh-stack/service-kit/telemetry';
+import { PROBLEM_TYPE_BASE } from '@mesh-stack/service-kit/problem';
+import type { MiddlewareHandler } from 'hono';
 import packageJson from '../package.json' with { type: 'json' };
 import type { Faults } from './faults.ts';
 import type { IdempotentPayment, PaymentRepository } from './repository.ts';
-import { createPaymentRoute, getPaymentRoute } from './routes.ts';
+import { createPaymentRoute, getPaymentRoute, listPaymentsRoute } from './routes.ts';
 import type { Payment } from './schemas.ts';
 
 export interface PaymentAppDependencies {
@@ -28,7 +32,27 @@ export interface PaymentAppDependencies {
   now?: () => Date;
   /** Source of the fault-injection dice, in [0, 1). @default Math.random */
   random?: () => number;
+  /** What `setupTelemetry()` returned. @default NO_TELEMETRY */
+  telemetry?: ServiceTelemetry;
 }
+
+const CHARGE_PATH = '/payments';
+const KEY_REUSED_TYPE = `${PROBLEM_TYPE_BASE}${PROBLEM.idempotencyKeyReused.slug}`;
+
+/**
+ * Adds `charged: false` (schemas.ts, `ChargeRefusedProblem`) to every 4xx problem of `POST /payments`, whoever
+ * produced it (validation, body limits, media type): each is decided before anything is written, so the request
+ * charged nothing. Not to a reused key's 422, whose key already has a payment.
+ */
+const markRefusals: MiddlewareHandler = async (c, next) => {
+  await next();
+  const { status, headers } = c.res;
+  if (c.req.method !== 'POST' || status < 400 || status >= 500) return;
+  if (!headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE)) return;
+  const problem = (await c.res.clone().json()) as { type?: unknown };
+  if (problem.type === KEY_REUSED_TYPE) return;
+  c.res = new Response(JSON.stringify({ ...problem, charged: false }), { status, headers });
+};
 
 /** An injected error asks the caller to come back after this many seconds. */
 const FAULT_RETRY_AFTER_SECONDS = 1;
@@ -39,8 +63,12 @@ export const createApp = ({
   logger,
   now = () => new Date(),
   random = Math.random,
+  telemetry = NO_TELEMETRY,
 }: PaymentAppDependencies): OpenAPIHono => {
-  const app = createServiceApp({ logger });
+  const app = createServiceApp({ logger, telemetry });
+  const { business } = telemetry;
+
+  app.use(CHARGE_PATH, markRefusals);
 
   /** The first payment for a key, unless the key is being reused for a different request. */
   const replay = (existing: IdempotentPayment, fingerprint: string): Payment => {
@@ -61,8 +89,8 @@ export const createApp = ({
     const existing = await payments.findByIdempotencyKey(idempotencyKey);
     if (existing) {
       const payment = replay(existing, fingerprint);
-      business().step(SPAN_EVENT.idempotentReplay);
-      business().annotate({ [ATTR.idempotentReplay]: true, [ATTR.paymentId]: payment.id });
+      business.step(SPAN_EVENT.idempotentReplay);
+      business.annotate({ [ATTR.idempotentReplay]: true, [ATTR.paymentId]: payment.id });
       return c.json(payment, 200, replayed);
     }
 
@@ -72,11 +100,12 @@ export const createApp = ({
     }
     if (fault.errorRate > 0 && random() < fault.errorRate) {
       logger.warn({ orderId: body.orderId }, 'injected payment error');
-      business().step(SPAN_EVENT.faultInjected);
-      business().annotate({ [ATTR.orderId]: body.orderId, [ATTR.paymentFaultInjected]: true });
-      business().paymentProcessed('failed');
+      business.step(SPAN_EVENT.faultInjected);
+      business.annotate({ [ATTR.orderId]: body.orderId, [ATTR.paymentFaultInjected]: true });
+      business.paymentProcessed('failed');
       throw new ProblemError(PROBLEM.faultInjected, {
         detail: 'An error was injected through the admin port; nothing was charged.',
+        extensions: { charged: false },
         headers: { 'retry-after': String(FAULT_RETRY_AFTER_SECONDS) },
       });
     }
@@ -94,18 +123,23 @@ export const createApp = ({
     const stored = await payments.createOnce(candidate, idempotencyKey, fingerprint);
     if (!stored.created) {
       // A concurrent request with this key was first; it is the one that charged.
-      business().step(SPAN_EVENT.idempotentReplay);
+      business.step(SPAN_EVENT.idempotentReplay);
       return c.json(replay(stored, fingerprint), 200, replayed);
     }
-    business().step(SPAN_EVENT.paymentDecided, { [ATTR.paymentOutcome]: candidate.status });
-    business().annotate({
+    business.step(SPAN_EVENT.paymentDecided, { [ATTR.paymentOutcome]: candidate.status });
+    business.annotate({
       [ATTR.paymentId]: candidate.id,
       [ATTR.orderId]: candidate.orderId,
       [ATTR.paymentOutcome]: candidate.status,
     });
-    business().paymentProcessed(candidate.status);
+    business.paymentProcessed(candidate.status);
     logger.info({ paymentId: candidate.id, orderId: candidate.orderId, status: candidate.status }, 'payment processed');
     return c.json(stored.payment, 201, { location: `/payments/${candidate.id}` });
+  });
+
+  app.openapi(listPaymentsRoute, async (c) => {
+    const { orderId } = c.req.valid('query');
+    return c.json({ items: await payments.findByOrderId(orderId.toLowerCase()) }, 200);
   });
 
   app.openapi(getPaymentRoute, async (c) => {

@@ -4,9 +4,9 @@
  */
 
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { jsonBody, type Logger, problemContent } from '@mesh-stack/service-kit';
+import { jsonBody, type Logger, NO_BUSINESS_TELEMETRY, problemContent } from '@mesh-stack/service-kit';
 import { FAULTS_PATH } from '@mesh-stack/service-kit/stack';
-import { business } from '@mesh-stack/service-kit/telemetry';
+import type { BusinessTelemetry } from '@mesh-stack/service-kit/telemetry';
 import { FaultSettings } from './schemas.ts';
 
 export interface Faults {
@@ -17,21 +17,24 @@ export interface Faults {
 export const FAULTS_OFF: FaultSettings = Object.freeze({ errorRate: 0, addedLatencyMs: 0, declineRate: 0 });
 
 /** Publishes the settings as `app_fault_injection_setting{fault}`, so dashboards show when a fault is on. */
-const publish = (settings: FaultSettings): void =>
-  business().faultSettings({
+const publish = (business: BusinessTelemetry, settings: FaultSettings): void =>
+  business.faultSettings({
     error_rate: settings.errorRate,
     added_latency_seconds: settings.addedLatencyMs / 1000,
     decline_rate: settings.declineRate,
   });
 
-export const createFaults = (initial: FaultSettings = FAULTS_OFF): Faults => {
+export const createFaults = (
+  initial: FaultSettings = FAULTS_OFF,
+  business: BusinessTelemetry = NO_BUSINESS_TELEMETRY,
+): Faults => {
   let settings = initial;
-  publish(settings);
+  publish(business, settings);
   return {
     current: () => settings,
     update: (next) => {
       settings = Object.freeze({ ...next });
-      publish(settings);
+      publish(business, settings);
     },
   };
 };

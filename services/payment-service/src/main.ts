@@ -8,10 +8,14 @@ import { createFaults, mountFaultRoutes } from './faults.ts';
 import { migrations } from './migrations.ts';
 import { createPaymentRepository, type PaymentTables } from './repository.ts';
 
-// Telemetry first: the logger, database, clients and apps read its hooks when they are created.
-setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: packageJson.version });
+const telemetry = setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: packageJson.version });
 const config = loadPaymentServiceConfig();
-const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+const logger = createLogger({
+  service: SERVICE_NAME,
+  level: config.LOG_LEVEL,
+  format: config.LOG_FORMAT,
+  mixin: telemetry.logMixin,
+});
 
 try {
   const database = await openDatabase<PaymentTables>({
@@ -19,13 +23,14 @@ try {
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     migrations,
+    log: telemetry.databaseLog,
   });
-  const faults = createFaults();
-  const adminApp = createAdminApp({ logger });
+  const faults = createFaults(undefined, telemetry.business);
+  const adminApp = createAdminApp({ logger, telemetry });
   mountFaultRoutes(adminApp, faults, logger);
   await runService({
     logger,
-    publicApp: createApp({ payments: createPaymentRepository(database.db), faults, logger }),
+    publicApp: createApp({ payments: createPaymentRepository(database.db), faults, logger, telemetry }),
     adminApp,
     host: config.HOST,
     port: config.PORT,
@@ -34,6 +39,7 @@ try {
     limits: serverLimits(config),
     readinessChecks: { database: database.ping },
     close: database.close,
+    telemetry,
   });
 } catch (error) {
   logger.fatal({ err: error }, 'start-up failed');

@@ -1,41 +1,58 @@
 /**
- * @module The resilient client for service-to-service calls. Each call has an overall deadline; each attempt has
- * its own timeout; failed attempts are retried with exponential backoff and full jitter, but only when a retry
- * is safe (GET, or a POST carrying an `Idempotency-Key`) and only on network errors, timeouts, 429, 502, 503 and
- * 504. `Retry-After` is honoured when it fits in the deadline.
+ * @module The resilient client for service-to-service calls. A call lives within a deadline: the request's (what is
+ * left of it when the call is made while serving a request), tightened by the call's own bound. Each attempt has
+ * its own timeout; failed attempts are retried with exponential backoff and full jitter, but only when a retry is
+ * safe (GET, or a POST carrying an `Idempotency-Key`), only for the failures {@link classifyResponse} and
+ * {@link classifyError} mark retryable, and only while the next attempt can still start before the deadline.
+ * `Retry-After` is honoured when it fits in the deadline. The callee is told what is left in `grpc-timeout`.
  *
- * Every attempt goes through {@link sendAttempt}, wrapped once by the instrumentation (`wrapAttempt`): that is
- * where telemetry creates one client span per attempt. Inbound `x-request-id`/B3 headers are forwarded by
- * {@link headersToForward}.
+ * Attempt timeouts and retries come from the call edge's budget in the stack map by default ({@link edgeBudget});
+ * docs/resilience.md explains how they fit with the deadline and the mesh's route timeouts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import pRetry from 'p-retry';
-import { type AttemptFunction, type AttemptRequest, type Instrumentation, instrumentation } from './instrumentation.ts';
-import { headersToForward } from './request-context.ts';
-import type { RetryReason } from './telemetry/contract.ts';
+import { type Deadline, tightenDeadline } from './deadline.ts';
+import { NO_TELEMETRY, type ServiceTelemetry } from './instrumentation.ts';
+import {
+  type AbortCause,
+  type AttemptOutcome,
+  classifyError,
+  classifyResponse,
+  type OutgoingAttempt,
+  outgoingHeaders,
+} from './outgoing-attempt.ts';
+import { requestDeadline } from './request-context.ts';
+import { type CallEdge, callEdge, type ServiceName } from './stack.ts';
+
+/** How hard to try one route: the timeout of each attempt and how many retries may follow the first. */
+export interface AttemptBudget {
+  readonly attemptTimeoutMs: number;
+  /** Retries after the first attempt (used only where a retry is safe). */
+  readonly retries: number;
+}
 
 export interface ServiceClientOptions {
   /** The called service, e.g. `payment-service`. */
   peerService: string;
   /** e.g. `http://127.0.0.1:8083` */
   baseUrl: string;
-  /** Timeout of one attempt. @default 1000 */
-  attemptTimeoutMs?: number;
-  /** Budget for the whole call, retries and waits included. @default 3000 */
-  deadlineMs?: number;
-  /** Retries after the first attempt. @default 2 */
-  retries?: number;
+  /** The budget of each route, or one for all: usually {@link edgeBudget}, the stack map's. */
+  budget: AttemptBudget | ((method: ServiceRequest['method'], route: string) => AttemptBudget);
+  /**
+   * Upper bound of one call, retries and waits included, also when no request deadline applies (background work).
+   * [default=what the attempts and backoff can take: timeout × attempts + maxDelayMs × retries]
+   */
+  callDeadlineMs?: number;
   /** Backoff: attempt n waits a random time in [0, min(maxDelayMs, baseDelayMs × 2ⁿ)] (full jitter). @default 50 */
   baseDelayMs?: number;
   /** @default 1000 */
   maxDelayMs?: number;
-  /** @default the registered instrumentation */
-  hooks?: Instrumentation;
+  /** @default {@link NO_TELEMETRY} */
+  telemetry?: ServiceTelemetry;
 }
 
 export interface ServiceRequest {
-  method: 'GET' | 'POST';
-  /** Route template on the callee (`/users/:id`), for telemetry. */
+  method: CallEdge['method'];
+  /** Route template on the callee (`/users/:id`), for telemetry and the budget. */
   route: string;
   /** The concrete path (`/users/0190…`). */
   path: string;
@@ -43,6 +60,8 @@ export interface ServiceRequest {
   body?: unknown;
   /** Makes a POST safe to retry: the callee answers a repeat with the first result. */
   idempotencyKey?: string;
+  /** [default=the deadline of the request being served, if any] */
+  deadline?: Deadline;
 }
 
 export interface ServiceResponse {
@@ -54,7 +73,8 @@ export interface ServiceResponse {
 
 /**
  * The dependency gave no usable answer within the deadline.
- * - `unreachable`: no attempt reached it (connection refused, unresolvable): it did nothing.
+ * - `unreachable`: no attempt reached it (connection refused, unresolvable, or no time left for a first attempt):
+ *   it did nothing.
  * - `unknown`: some attempt may have been processed (timeout, reset, 5xx): the effect is unknown.
  */
 export class DependencyUnavailableError extends Error {
@@ -62,77 +82,42 @@ export class DependencyUnavailableError extends Error {
   readonly outcome: 'unreachable' | 'unknown';
   /** What to tell our own caller in `Retry-After`. */
   readonly retryAfterSeconds: number;
-  constructor(peerService: string, outcome: 'unreachable' | 'unknown', retryAfterSeconds: number, cause: unknown) {
-    super(`${peerService} is unavailable (${outcome})`, { cause });
+  /** The last attempt's `error.type` (`503`, `timeout`, `deadline_exceeded`, `ECONNREFUSED`…), if one was made. */
+  readonly lastErrorType: string | undefined;
+  constructor(
+    peerService: string,
+    outcome: 'unreachable' | 'unknown',
+    retryAfterSeconds: number,
+    cause: unknown,
+    lastErrorType?: string,
+  ) {
+    super(`${peerService} is unavailable (${outcome}${lastErrorType ? `, ${lastErrorType}` : ''})`, { cause });
     this.name = 'DependencyUnavailableError';
     this.peerService = peerService;
     this.outcome = outcome;
     this.retryAfterSeconds = retryAfterSeconds;
+    this.lastErrorType = lastErrorType;
   }
 }
-
-const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
-
-// Failures that happen before a request is written: the callee cannot have acted on it.
-const NOT_SENT_ERROR_CODES: ReadonlySet<string> = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 /** Default `Retry-After` we answer with when the dependency did not suggest one. */
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
-/** One failed attempt: why it failed and whether the request can have reached the callee. */
-class AttemptFailure extends Error {
-  readonly reason: RetryReason;
-  readonly notSent: boolean;
-  readonly retryAfterMs: number | undefined;
-  constructor(reason: RetryReason, notSent: boolean, retryAfterMs: number | undefined, cause?: unknown) {
-    super(`attempt failed: ${reason}`, { cause });
-    this.name = 'AttemptFailure';
-    this.reason = reason;
-    this.notSent = notSent;
-    this.retryAfterMs = retryAfterMs;
-  }
-}
-
-/** The single function that performs an HTTP attempt. Telemetry wraps it; nothing else calls `fetch`. */
-export const sendAttempt: AttemptFunction = (request: AttemptRequest) =>
-  fetch(request.url, {
-    method: request.method,
-    headers: request.headers,
-    body: request.body ?? null,
-    signal: request.signal,
-    redirect: 'manual',
-  });
-
-const errorCodes = (error: unknown): string[] => {
-  const cause = (error as { cause?: unknown } | undefined)?.cause;
-  if (typeof cause !== 'object' || cause === null) return [];
-  const { code, errors } = cause as { code?: unknown; errors?: unknown };
-  const nested = Array.isArray(errors) ? errors.map((inner) => (inner as { code?: unknown }).code) : [];
-  return [code, ...nested].filter((value): value is string => typeof value === 'string');
-};
-
-const classifyThrown = (error: unknown, signal: AbortSignal): AttemptFailure => {
-  if (signal.aborted) {
-    return new AttemptFailure('timeout', false, undefined, error);
-  }
-  const codes = errorCodes(error);
-  const notSent = codes.length > 0 && codes.every((code) => NOT_SENT_ERROR_CODES.has(code));
-  return new AttemptFailure('network_error', notSent, undefined, error);
-};
-
-/** `Retry-After` as delta-seconds or an HTTP date, in milliseconds; undefined when absent or unparseable. */
-export const parseRetryAfterMs = (value: string | null, now = Date.now()): number | undefined => {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-};
+/**
+ * The stack map's budget for the calls `from` makes to `to` ({@link CallEdge.budget}); `overrides` (from config)
+ * replace its values for every route. A route missing from the stack map throws: every call must be a known edge.
+ * @example
+ * budget: edgeBudget('order-service', 'payment-service', { attemptTimeoutMs: config.PAYMENT_SERVICE_TIMEOUT_MS })
+ */
+export const edgeBudget =
+  (from: ServiceName, to: ServiceName, overrides: Partial<AttemptBudget> = {}) =>
+  (method: CallEdge['method'], route: string): AttemptBudget => {
+    const { budget } = callEdge(from, to, method, route);
+    return {
+      attemptTimeoutMs: overrides.attemptTimeoutMs ?? budget.attemptTimeoutMs,
+      retries: overrides.retries ?? budget.clientRetries,
+    };
+  };
 
 const parseJson = (text: string): unknown => {
   if (text === '') return undefined;
@@ -143,96 +128,107 @@ const parseJson = (text: string): unknown => {
   }
 };
 
+/** Which signal stopped an attempt: the deadline (expired, or cancelled with our caller) before the attempt's own. */
+const abortCause = (attemptTimer: AbortSignal, deadline: Deadline): AbortCause => {
+  if (deadline.signal.aborted) return deadline.remainingMs() <= 0 ? 'deadline_exceeded' : 'canceled';
+  return attemptTimer.aborted ? 'attempt_timeout' : undefined;
+};
+
 /**
  * @example
- * const payments = createServiceClient({ peerService: 'payment-service', baseUrl: config.PAYMENT_SERVICE_URL });
+ * const payments = createServiceClient({ peerService: 'payment-service', baseUrl: config.PAYMENT_SERVICE_URL,
+ *   budget: edgeBudget('order-service', 'payment-service'), telemetry });
  * const response = await payments.request({ method: 'POST', route: '/payments', path: '/payments',
  *   body: { orderId, amountMinor, currency }, idempotencyKey: orderId });
  */
 export const createServiceClient = ({
   peerService,
   baseUrl,
-  attemptTimeoutMs = 1000,
-  deadlineMs = 3000,
-  retries = 2,
+  budget,
+  callDeadlineMs,
   baseDelayMs = 50,
   maxDelayMs = 1000,
-  hooks = instrumentation(),
+  telemetry = NO_TELEMETRY,
 }: ServiceClientOptions) => {
-  const attempt = hooks.wrapAttempt(sendAttempt);
+  const budgetOf = typeof budget === 'function' ? budget : () => budget;
 
-  const request = async ({ method, route, path, body, idempotencyKey }: ServiceRequest): Promise<ServiceResponse> => {
-    const startedAt = performance.now();
-    const deadline = AbortSignal.timeout(deadlineMs);
+  const request = async ({
+    method,
+    route,
+    path,
+    body,
+    idempotencyKey,
+    deadline: explicitDeadline,
+  }: ServiceRequest): Promise<ServiceResponse> => {
+    const { attemptTimeoutMs, retries } = budgetOf(method, route);
+    const maxAttempts = method === 'GET' || idempotencyKey !== undefined ? retries + 1 : 1;
+    const parent = explicitDeadline ?? requestDeadline();
+    const deadline = tightenDeadline(parent, {
+      timeoutMs: callDeadlineMs ?? attemptTimeoutMs * maxAttempts + maxDelayMs * (maxAttempts - 1),
+      ...(parent ? { cancelled: () => parent.signal } : {}),
+    });
     const url = new URL(path, baseUrl);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const retryable = method === 'GET' || idempotencyKey !== undefined;
-    let everyAttemptNotSent = true;
+    let last: AttemptOutcome | undefined;
+    let mayHaveReachedCallee = false;
     let retryAfterMs: number | undefined;
 
-    const runAttempt = async (attemptNumber: number): Promise<ServiceResponse> => {
-      const headers = new Headers({ accept: 'application/json' });
-      for (const [name, value] of headersToForward()) {
-        headers.set(name, value);
-      }
-      if (payload !== undefined) headers.set('content-type', 'application/json');
-      if (idempotencyKey !== undefined) headers.set('idempotency-key', idempotencyKey);
-      const signal = AbortSignal.any([AbortSignal.timeout(attemptTimeoutMs), deadline]);
-      try {
-        const response = await attempt({
-          peerService,
-          method,
-          route,
-          url,
-          headers,
-          body: payload,
-          resendCount: attemptNumber - 1,
-          signal,
+    // A plain loop rather than p-retry: the waits are ours (full jitter, at least the callee's Retry-After) and
+    // every decision reads the deadline (no attempt and no wait that cannot end before it); p-retry would be left
+    // with nothing to do but call this loop's body, its own backoff switched off.
+    for (let resendCount = 0; resendCount < maxAttempts; resendCount++) {
+      if (deadline.expired()) break;
+      const attempt: OutgoingAttempt = { peerService, method, route, url, resendCount };
+      const attemptTimer = AbortSignal.timeout(attemptTimeoutMs);
+      const signal = AbortSignal.any([attemptTimer, deadline.signal]);
+      let answer: ServiceResponse | undefined;
+      const outcome = await telemetry.client.attempt(attempt, async (propagation) => {
+        const headers = outgoingHeaders({
+          propagation,
+          hasJsonBody: payload !== undefined,
+          idempotencyKey,
+          // The callee's work is useless once this attempt stops waiting, whichever comes first.
+          remainingMs: Math.min(attemptTimeoutMs, deadline.remainingMs()),
         });
-        everyAttemptNotSent = false;
-        if (RETRYABLE_STATUSES.has(response.status)) {
-          retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'));
-          await response.body?.cancel();
-          throw new AttemptFailure(String(response.status) as RetryReason, false, retryAfterMs);
+        try {
+          const response = await fetch(url, { method, headers, body: payload ?? null, signal, redirect: 'manual' });
+          const classified = classifyResponse(response.status, response.headers);
+          if (classified.retryReason === undefined) {
+            const { status, headers: responseHeaders } = response;
+            answer = { status, headers: responseHeaders, body: parseJson(await response.text()) };
+          } else {
+            await response.body?.cancel();
+          }
+          return classified;
+        } catch (error) {
+          answer = undefined;
+          return classifyError(error, abortCause(attemptTimer, deadline));
         }
-        return { status: response.status, headers: response.headers, body: parseJson(await response.text()) };
-      } catch (error) {
-        if (error instanceof AttemptFailure) throw error;
-        const failure = classifyThrown(error, signal);
-        everyAttemptNotSent &&= failure.notSent;
-        throw failure;
-      }
-    };
-
-    const backoffMs = (resendCount: number, failure: AttemptFailure): number => {
-      const jittered = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** resendCount);
-      return Math.max(jittered, failure.retryAfterMs ?? 0);
-    };
-
-    try {
-      return await pRetry(runAttempt, {
-        retries: retryable ? retries : 0,
-        signal: deadline,
-        // Delays are ours (full jitter, Retry-After), so p-retry's own backoff is off.
-        minTimeout: 0,
-        shouldRetry: async ({ error, attemptNumber }) => {
-          if (!(error instanceof AttemptFailure)) return false;
-          const delayMs = backoffMs(attemptNumber - 1, error);
-          if (performance.now() + delayMs >= startedAt + deadlineMs) return false;
-          hooks.onRetry({ peerService, route, reason: error.reason, resendCount: attemptNumber - 1, delayMs });
-          await sleep(delayMs, undefined, { signal: deadline });
-          return true;
-        },
       });
-    } catch (error) {
-      const retryAfterSeconds = Math.max(DEFAULT_RETRY_AFTER_SECONDS, Math.ceil((retryAfterMs ?? 0) / 1000));
-      throw new DependencyUnavailableError(
-        peerService,
-        everyAttemptNotSent ? 'unreachable' : 'unknown',
-        retryAfterSeconds,
-        error,
-      );
+      if (answer !== undefined) return answer;
+      last = outcome;
+      mayHaveReachedCallee ||= outcome.mayHaveReachedCallee;
+      retryAfterMs = outcome.retryAfterMs ?? retryAfterMs;
+      if (outcome.retryReason === undefined || resendCount + 1 >= maxAttempts) break;
+      const jitteredMs = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** resendCount);
+      const delayMs = Math.max(jitteredMs, outcome.retryAfterMs ?? 0);
+      if (delayMs >= deadline.remainingMs()) break;
+      telemetry.client.retried({ peerService, route, reason: outcome.retryReason, resendCount, delayMs });
+      try {
+        await sleep(delayMs, undefined, { signal: deadline.signal });
+      } catch {
+        break;
+      }
     }
+
+    const retryAfterSeconds = Math.max(DEFAULT_RETRY_AFTER_SECONDS, Math.ceil((retryAfterMs ?? 0) / 1000));
+    throw new DependencyUnavailableError(
+      peerService,
+      mayHaveReachedCallee ? 'unknown' : 'unreachable',
+      retryAfterSeconds,
+      last?.error ?? new Error(last ? `answered ${last.status}` : 'no time left for an attempt'),
+      last?.errorType ?? (deadline.remainingMs() <= 0 ? 'deadline_exceeded' : 'canceled'),
+    );
   };
 
   return { peerService, baseUrl, request };

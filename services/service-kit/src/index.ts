@@ -20,6 +20,14 @@ export {
   type ServiceDatabase,
 } from './database/database.ts';
 export {
+  createDeadline,
+  DEADLINE_HEADER,
+  type Deadline,
+  formatTimeoutHeader,
+  parseTimeoutHeader,
+  tightenDeadline,
+} from './deadline.ts';
+export {
   createHealth,
   dependencyReadyCheck,
   type HealthCheck,
@@ -28,9 +36,12 @@ export {
   type HealthSummary,
 } from './health.ts';
 export {
+  type AttemptBudget,
   createServiceClient,
   DependencyUnavailableError,
+  edgeBudget,
   type ServiceClient,
+  type ServiceClientOptions,
   type ServiceRequest,
   type ServiceResponse,
 } from './http-client.ts';
@@ -42,18 +53,32 @@ export {
 } from './idempotency.ts';
 export { idFromPath, isUuid, newId } from './ids.ts';
 export {
-  type AttemptFunction,
-  type AttemptRequest,
-  type Instrumentation,
-  instrumentation,
-  NOOP_INSTRUMENTATION,
+  type ClientTelemetry,
+  NO_BUSINESS_TELEMETRY,
+  NO_TELEMETRY,
   type RetryEvent,
-  registerInstrumentation,
+  type ServiceTelemetry,
 } from './instrumentation.ts';
 export { createLogger, type Logger } from './logger.ts';
 export { jsonBody, MAX_BODY_BYTES } from './middleware/json-body.ts';
 export { AmountMinorSchema, CURRENCIES, type Currency, CurrencySchema, MAX_TOTAL_AMOUNT_MINOR } from './money.ts';
-export { decodeCursor, encodeCursor, type Page, pageQueryShape, pageSchema, toPage } from './pagination.ts';
+export {
+  type AttemptOutcome,
+  classifyError,
+  classifyResponse,
+  type OutgoingAttempt,
+  outgoingHeaders,
+  parseRetryAfterMs,
+} from './outgoing-attempt.ts';
+export {
+  decodeCursor,
+  encodeCursor,
+  type Page,
+  pageQueryShape,
+  pageSchema,
+  queryInteger,
+  toPage,
+} from './pagination.ts';
 export {
   PROBLEM,
   PROBLEM_CONTENT_TYPE,
@@ -62,7 +87,14 @@ export {
   ProblemSchema,
   problemContent,
   problemResponse,
+  SEMANTIC_RULE,
 } from './problem.ts';
-export { headersToForward } from './request-context.ts';
+export {
+  deadlineExpired,
+  inboundContext,
+  type RequestContextOptions,
+  requestDeadline,
+  requestDeadlineMiddleware,
+} from './request-context.ts';
 export { type RunningService, runService } from './server.ts';
 export { createAdminApp, createServiceApp, serveOpenApiDocument } from './service-app.ts';

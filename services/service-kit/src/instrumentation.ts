@@ -1,30 +1,17 @@
 /**
- * @module The seams where telemetry plugs into the kit. The kit itself records nothing: it calls these hooks, which
- * are no-ops until the telemetry module registers real ones with {@link registerInstrumentation} (before `main.ts`
- * builds its app, e.g. from a `node --import` preload), the way OpenTelemetry's global providers work.
+ * @module The seams where telemetry plugs into the kit. The kit itself records nothing: it calls a
+ * {@link ServiceTelemetry} handed to it explicitly (`createServiceApp({ logger, telemetry })`,
+ * `createServiceClient({ …, telemetry })`, `runService({ …, telemetry })`). `setupTelemetry()` builds the real one;
+ * {@link NO_TELEMETRY} is the default, so an app built in a unit test needs no telemetry and nothing depends on
+ * what was started first.
  */
+import type { Context } from '@opentelemetry/api';
 import type { Env, Hono, MiddlewareHandler } from 'hono';
 import type { LogEvent } from 'kysely';
+import type { AttemptOutcome, OutgoingAttempt } from './outgoing-attempt.ts';
+import { inboundContext } from './request-context.ts';
+import type { BusinessTelemetry } from './telemetry/business.ts';
 import type { RetryReason } from './telemetry/contract.ts';
-
-/** One HTTP attempt to a dependency, as the kit's client performs it. Headers may be added (trace context). */
-export interface AttemptRequest {
-  /** The called service, e.g. `payment-service` (`peer.service`). */
-  readonly peerService: string;
-  readonly method: 'GET' | 'POST';
-  /** Route template on the callee, e.g. `/users/:id`: the only route value telemetry may use as a label. */
-  readonly route: string;
-  readonly url: URL;
-  readonly headers: Headers;
-  readonly body: string | undefined;
-  /** 0 for the first attempt, then 1, 2…: OTel `http.request.resend_count`. */
-  readonly resendCount: number;
-  /** Aborts on the per-attempt timeout and on the overall deadline. */
-  readonly signal: AbortSignal;
-}
-
-/** Sends one attempt; resolves with any HTTP response, rejects on network errors and timeouts. */
-export type AttemptFunction = (request: AttemptRequest) => Promise<Response>;
 
 export interface RetryEvent {
   readonly peerService: string;
@@ -35,39 +22,51 @@ export interface RetryEvent {
   readonly delayMs: number;
 }
 
-export interface Instrumentation {
-  /** Runs outermost on every public and admin app, before routing (server spans, request metrics). */
-  readonly serverMiddleware: readonly MiddlewareHandler[];
-  /** Wraps the client's single attempt function: one client span and one duration sample per attempt. */
-  readonly wrapAttempt: (attempt: AttemptFunction) => AttemptFunction;
+/** Telemetry of the client: one span and one duration sample per attempt, one count per retry. */
+export interface ClientTelemetry {
+  /**
+   * Runs one attempt. `send` gets the context to propagate (with the attempt's own span when tracing) and returns
+   * the classified outcome; the span ends when it settles.
+   */
+  attempt(attempt: OutgoingAttempt, send: (propagation: Context) => Promise<AttemptOutcome>): Promise<AttemptOutcome>;
   /** Called once for every attempt that is going to be retried. */
-  readonly onRetry: (event: RetryEvent) => void;
+  retried(event: RetryEvent): void;
+}
+
+export interface ServiceTelemetry {
+  /** Runs on every public and admin app, inside the request context and before routing (server spans, metrics). */
+  readonly serverMiddleware: readonly MiddlewareHandler[];
+  readonly client: ClientTelemetry;
   /** Kysely's `log` hook for database spans and metrics; receives every query and error with its duration. */
   readonly databaseLog: ((event: LogEvent) => void) | undefined;
   /** Fields merged into every log line (trace_id, span_id). */
   readonly logMixin: (() => Record<string, unknown>) | undefined;
+  /** Business outcomes (orders, payments), fault settings and business span events. */
+  readonly business: BusinessTelemetry;
   /** Adds routes to the admin app (`GET /metrics`). */
   readonly mountAdminRoutes: (admin: Hono<Env>) => void;
   /** Flushes and stops telemetry during graceful shutdown, after requests drained and before the database closes. */
   readonly shutdown: () => Promise<void>;
 }
 
-export const NOOP_INSTRUMENTATION: Instrumentation = {
+export const NO_BUSINESS_TELEMETRY: BusinessTelemetry = {
+  orderPlaced: () => {},
+  paymentProcessed: () => {},
+  faultSettings: () => {},
+  step: () => {},
+  annotate: () => {},
+};
+
+/** Records nothing; still propagates the caller's trace context and request id on outgoing calls. */
+export const NO_TELEMETRY: ServiceTelemetry = {
   serverMiddleware: [],
-  wrapAttempt: (attempt) => attempt,
-  onRetry: () => {},
+  client: {
+    attempt: (_attempt, send) => send(inboundContext()),
+    retried: () => {},
+  },
   databaseLog: undefined,
   logMixin: undefined,
+  business: NO_BUSINESS_TELEMETRY,
   mountAdminRoutes: () => {},
   shutdown: async () => {},
 };
-
-let current: Instrumentation = NOOP_INSTRUMENTATION;
-
-/** Installs the process-wide hooks. Call it once, before the app, client and database are created. */
-export const registerInstrumentation = (hooks: Partial<Instrumentation>): void => {
-  current = { ...NOOP_INSTRUMENTATION, ...hooks };
-};
-
-/** The hooks in force (the no-op set unless telemetry registered its own). */
-export const instrumentation = (): Instrumentation => current;

@@ -4,16 +4,19 @@
  */
 import { type Logger, pino } from 'pino';
 import type { LOG_FORMATS, LOG_LEVELS } from './config.ts';
-import { instrumentation } from './instrumentation.ts';
 
 export type { Logger } from 'pino';
 
 export interface LoggerOptions {
   service: string;
   level?: (typeof LOG_LEVELS)[number];
-  /** `pretty` renders through pino-pretty in a worker thread, for people at a terminal. */
+  /**
+   * `pretty` renders through pino-pretty in a worker thread, for people running a service by hand at a terminal.
+   * pino-pretty is a dev dependency (`npm start` prettifies in its launcher, production images carry only what
+   * runs): where it is not installed, the service logs JSON and says so on its first line.
+   */
   format?: (typeof LOG_FORMATS)[number];
-  /** Fields merged into every line; defaults to the registered instrumentation's (trace_id, span_id). */
+  /** Fields merged into every line: the telemetry's `logMixin` (trace_id, span_id). */
   mixin?: () => Record<string, unknown>;
 }
 
@@ -38,16 +41,27 @@ const safeMixin = (mixin: () => Record<string, unknown>) => (): Record<string, u
  * logger.info({ userId }, 'user created');
  */
 export const createLogger = ({ service, level = 'info', format = 'json', mixin }: LoggerOptions): Logger => {
-  const logMixin = mixin ?? instrumentation().logMixin;
-  return pino({
+  const pretty = format === 'pretty' && isInstalled('pino-pretty');
+  const logger = pino({
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: PII_PATHS, censor: '[redacted]' },
-    ...(logMixin ? { mixin: safeMixin(logMixin) } : {}),
-    ...(format === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } }
-      : {}),
+    ...(mixin ? { mixin: safeMixin(mixin) } : {}),
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   });
+  if (format === 'pretty' && !pretty) {
+    logger.warn('LOG_FORMAT=pretty needs pino-pretty, a dev dependency that is not installed here: logging JSON');
+  }
+  return logger;
+};
+
+const isInstalled = (specifier: string): boolean => {
+  try {
+    import.meta.resolve(specifier);
+    return true;
+  } catch {
+    return false;
+  }
 };

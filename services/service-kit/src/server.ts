@@ -18,7 +18,7 @@ import type { Env, Hono } from 'hono';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './config.ts';
 import { type TrackedServer, trackConnections } from './connections.ts';
 import { createHealth, type HealthCheck } from './health.ts';
-import { type Instrumentation, instrumentation } from './instrumentation.ts';
+import { NO_TELEMETRY, type ServiceTelemetry } from './instrumentation.ts';
 import type { Logger } from './logger.ts';
 import { parserErrorHandler } from './parser-errors.ts';
 
@@ -39,8 +39,8 @@ export interface RunServiceOptions {
   limits?: ServerLimits;
   /** Releases the service's resources (the database) at the very end of shutdown. */
   close: () => Promise<void>;
-  /** @default the registered instrumentation */
-  hooks?: Instrumentation;
+  /** What `setupTelemetry()` returned: mounts `/metrics`, flushed at shutdown. @default NO_TELEMETRY */
+  telemetry?: ServiceTelemetry;
   /** @default true: exit the process when shutdown completes (tests of the kit pass false). */
   exitOnShutdown?: boolean;
 }
@@ -122,14 +122,14 @@ export const runService = async ({
   dependencyChecks,
   limits = DEFAULT_SERVER_LIMITS,
   close,
-  hooks = instrumentation(),
+  telemetry = NO_TELEMETRY,
   exitOnShutdown = true,
 }: RunServiceOptions): Promise<RunningService> => {
   let draining = false;
   const health = createHealth({ checks: readinessChecks, dependencyChecks, isDraining: () => draining });
   health.mount(publicApp);
   health.mount(adminApp);
-  hooks.mountAdminRoutes(adminApp);
+  telemetry.mountAdminRoutes(adminApp);
 
   const publicServer = await listen(publicApp, host, port, limits, logger);
   const adminServer = await listen(adminApp, host, adminPort, limits, logger);
@@ -160,7 +160,7 @@ export const runService = async ({
     // then a scrape in progress may finish, briefly.
     await drainWithin(adminServer, ADMIN_DRAIN_MS);
     try {
-      await hooks.shutdown();
+      await telemetry.shutdown();
     } catch (error) {
       logger.warn({ err: error }, 'telemetry shutdown failed');
     }

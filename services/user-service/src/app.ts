@@ -6,9 +6,11 @@ import {
   decodeCursor,
   idFromPath,
   type Logger,
+  NO_TELEMETRY,
   newId,
   PROBLEM,
   ProblemError,
+  type ServiceTelemetry,
   serveOpenApiDocument,
   toPage,
 } from '@mesh-stack/service-kit';
@@ -22,10 +24,17 @@ export interface UserAppDependencies {
   logger: Logger;
   /** @default the system clock */
   now?: () => Date;
+  /** What `setupTelemetry()` returned. @default NO_TELEMETRY */
+  telemetry?: ServiceTelemetry;
 }
 
-export const createApp = ({ users, logger, now = () => new Date() }: UserAppDependencies): OpenAPIHono => {
-  const app = createServiceApp({ logger });
+export const createApp = ({
+  users,
+  logger,
+  now = () => new Date(),
+  telemetry = NO_TELEMETRY,
+}: UserAppDependencies): OpenAPIHono => {
+  const app = createServiceApp({ logger, telemetry });
 
   app.openapi(createUserRoute, async (c) => {
     const { email, name } = c.req.valid('json');

@@ -7,10 +7,14 @@ import { loadUserServiceConfig, SERVICE_NAME } from './config.ts';
 import { migrations } from './migrations.ts';
 import { createUserRepository, type UserTables } from './repository.ts';
 
-// Telemetry first: the logger, database, clients and apps read its hooks when they are created.
-setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: packageJson.version });
+const telemetry = setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: packageJson.version });
 const config = loadUserServiceConfig();
-const logger = createLogger({ service: SERVICE_NAME, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+const logger = createLogger({
+  service: SERVICE_NAME,
+  level: config.LOG_LEVEL,
+  format: config.LOG_FORMAT,
+  mixin: telemetry.logMixin,
+});
 
 try {
   const database = await openDatabase<UserTables>({
@@ -18,11 +22,12 @@ try {
     url: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
     migrations,
+    log: telemetry.databaseLog,
   });
   await runService({
     logger,
-    publicApp: createApp({ users: createUserRepository(database.db), logger }),
-    adminApp: createAdminApp({ logger }),
+    publicApp: createApp({ users: createUserRepository(database.db), logger, telemetry }),
+    adminApp: createAdminApp({ logger, telemetry }),
     host: config.HOST,
     port: config.PORT,
     adminPort: config.ADMIN_PORT,
@@ -30,6 +35,7 @@ try {
     limits: serverLimits(config),
     readinessChecks: { database: database.ping },
     close: database.close,
+    telemetry,
   });
 } catch (error) {
   logger.fatal({ err: error }, 'start-up failed');

@@ -8,7 +8,6 @@ import { DatabaseSync } from 'node:sqlite';
 import { type Dialect, Kysely, type KyselyConfig, type LogEvent, PostgresDialect, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import pg from 'pg';
-import { instrumentation } from '../instrumentation.ts';
 import { nodeSqliteDialect } from './node-sqlite-dialect.ts';
 
 export type { Migration } from 'kysely/migration';
@@ -27,7 +26,7 @@ export interface DatabaseOptions {
   migrations: Readonly<Record<string, Migration>>;
   /**
    * Kysely's `log` option: every query and error with its duration (database spans and metrics hook in here).
-   * @default the registered instrumentation's `databaseLog`
+   * Pass the telemetry's `databaseLog`.
    */
   log?: KyselyConfig['log'];
   /** PostgreSQL pool size. @default 10 */
@@ -75,7 +74,7 @@ export const openDatabase = async <Schema>({
   url,
   dataDir,
   migrations,
-  log = instrumentation().databaseLog,
+  log,
   poolSize = 10,
 }: DatabaseOptions): Promise<ServiceDatabase<Schema>> => {
   const system: DatabaseSystem = url ? 'postgresql' : 'sqlite';

@@ -6,27 +6,33 @@ import { after, before, describe, it } from 'node:test';
 import { context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { labelValues, seriesOf } from '../../../../test/support/exposition.ts';
 import { type OtlpReceiver, SPAN_KIND, startOtlpReceiver } from '../../../../test/support/otlp-receiver.ts';
+import { createServiceClient } from '../http-client.ts';
+import { NO_TELEMETRY } from '../instrumentation.ts';
 import { ATTR, LABEL, METRIC } from './contract.ts';
-import { httpClientTelemetry, retryReason } from './http-client.ts';
+import { httpClientTelemetry } from './http-client.ts';
 import { createServiceMetrics } from './metrics.ts';
 import { startTelemetry, type Telemetry } from './sdk.ts';
 
 describe('httpClientTelemetry', () => {
   let receiver: OtlpReceiver;
-  let telemetry: Telemetry;
+  let sdk: Telemetry;
   let upstreamUrl: string;
   const received: IncomingHttpHeaders[] = [];
+  const receivedNames: string[][] = [];
   const upstream = createServer((request, response) => {
     received.push(request.headers);
+    receivedNames.push(request.rawHeaders.filter((_, index) => index % 2 === 0).map((name) => name.toLowerCase()));
     // The first attempt of every pair fails the way an overloaded dependency does.
     response.writeHead(received.length % 2 === 1 ? 503 : 200, { 'content-type': 'application/json' }).end('{}');
   });
   const metrics = createServiceMetrics({ serviceVersion: '1.0.0', defaultMetrics: false });
-  const client = httpClientTelemetry({ metrics });
+  const telemetry = { ...NO_TELEMETRY, client: httpClientTelemetry({ metrics }) };
+  const clientTo = (baseUrl: string, peerService: string, retries: number) =>
+    createServiceClient({ peerService, baseUrl, budget: { attemptTimeoutMs: 5000, retries }, telemetry: telemetry });
 
   before(async () => {
     receiver = await startOtlpReceiver();
-    telemetry = startTelemetry({
+    sdk = startTelemetry({
       serviceName: 'caller',
       serviceVersion: '1.0.0',
       metrics,
@@ -41,7 +47,7 @@ describe('httpClientTelemetry', () => {
 
   after(async () => {
     upstream.close();
-    await telemetry.shutdown();
+    await sdk.shutdown();
     await receiver.close();
   });
 
@@ -55,19 +61,12 @@ describe('httpClientTelemetry', () => {
       },
     );
     const parent = trace.getTracer('test').startSpan('POST /orders', {}, incoming);
-    const url = new URL('/payments', upstreamUrl);
-    await context.with(trace.setSpan(incoming, parent), async () => {
-      for (const resendCount of [0, 1]) {
-        const response = await client.attempt(
-          { peerService: 'payment-service', method: 'POST', routeTemplate: '/payments', url, resendCount },
-          (headers) => fetch(url, { method: 'POST', headers, body: '{}' }),
-        );
-        await response.arrayBuffer();
-        if (response.status === 503) {
-          client.recordRetry('payment-service', '/payments', retryReason({ status: response.status }));
-        }
-      }
-    });
+    const payments = clientTo(upstreamUrl, 'payment-service', 1);
+    // The upstream answers 503 then 200: one call, two attempts.
+    const response = await context.with(trace.setSpan(incoming, parent), () =>
+      payments.request({ method: 'POST', route: '/payments', path: '/payments', body: {}, idempotencyKey: 'o-1' }),
+    );
+    assert.equal(response.status, 200);
     parent.end();
     const { traceId, spanId: parentId } = parent.spanContext();
 
@@ -94,6 +93,12 @@ describe('httpClientTelemetry', () => {
     assert.equal(retryHeaders?.['x-b3-traceid'], traceId);
     assert.equal(retryHeaders?.['x-b3-spanid'], retry?.spanId);
     assert.equal(retryHeaders?.['x-request-id'], 'req-123');
+    // Each propagation header once: built in one place, never set, deleted and set again.
+    for (const names of receivedNames.slice(-2)) {
+      for (const name of ['traceparent', 'x-b3-traceid', 'x-b3-spanid', 'x-b3-sampled', 'x-request-id']) {
+        assert.equal(names.filter((seen) => seen === name).length, 1, `${name} in ${names.join(', ')}`);
+      }
+    }
   });
 
   it('records per-attempt duration by dependency and counts retries with a bounded reason', async () => {
@@ -111,22 +116,15 @@ describe('httpClientTelemetry', () => {
     const closed = createServer();
     closed.listen(0, '127.0.0.1');
     await once(closed, 'listening');
-    const url = new URL('/users/1', `http://127.0.0.1:${(closed.address() as AddressInfo).port}`);
+    const users = clientTo(`http://127.0.0.1:${(closed.address() as AddressInfo).port}`, 'user-service', 0);
     closed.close();
     await once(closed, 'close');
-    await assert.rejects(
-      client.attempt(
-        { peerService: 'user-service', method: 'GET', routeTemplate: '/users/:id', url, resendCount: 0 },
-        (h) => fetch(url, { headers: h }),
-      ),
-    );
+    await assert.rejects(users.request({ method: 'GET', route: '/users/:id', path: '/users/1' }));
     const spans = await receiver.waitFor((all) => all.some((s) => s.name === 'GET /users/:id'));
     assert.equal(spans.find((s) => s.name === 'GET /users/:id')?.attributes[ATTR.errorType], 'ECONNREFUSED');
     const series = seriesOf(await metrics.registry.metrics(), `${METRIC.httpClientRequestDuration.name}_count`);
     assert.ok(
       series.some((s) => s.includes('peer_service="user-service"') && s.includes('http_response_status_code="0"')),
     );
-    assert.equal(retryReason({ error: new DOMException('timed out', 'TimeoutError') }), 'timeout');
-    assert.equal(retryReason({ status: 418 }), 'network_error');
   });
 });

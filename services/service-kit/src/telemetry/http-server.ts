@@ -3,26 +3,16 @@
  * and `http_server_request_duration_seconds` with a `trace_id` exemplar.
  *
  * Why not instrumentation-http plus @hono/otel: measured on this machine they cost about 80% of the throughput of a
- * light route (docs/telemetry.md, BENCHMARKS.md). This middleware does only what the contract needs: it reads the
- * incoming headers Node already parsed, never touches `c.res.headers` (that forces @hono/node-server to build a
- * real `Response`), and caches span names and label sets per route, so the steady state allocates one span, one
+ * light route (docs/telemetry.md, BENCHMARKS.md). This middleware does only what the contract needs: its parent is
+ * the context the kit's request context extracted once from the headers Node already parsed, it never touches
+ * `c.res.headers` (that forces @hono/node-server to build a real `Response`), and it caches span names and label sets per route, so the steady state allocates one span, one
  * context and one exemplar label object per request.
  */
-import type { IncomingHttpHeaders } from 'node:http';
-import {
-  context,
-  propagation,
-  ROOT_CONTEXT,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type TextMapGetter,
-  type Tracer,
-  trace,
-} from '@opentelemetry/api';
+import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { findTargetHandler, isMiddleware } from 'hono/utils/handler';
+import { inboundContext } from '../request-context.ts';
 import { HEALTH_PATHS, METRICS_PATH } from '../stack.ts';
 import { ATTR, HTTP_DURATION_BUCKETS_SECONDS, KNOWN_HTTP_METHODS, LABEL, LABEL_VALUE, spanName } from './contract.ts';
 import { type ExemplarClock, exemplarClock, observeDuration } from './exemplar-throttle.ts';
@@ -61,23 +51,6 @@ export const matchedRouteTemplate = (c: Context): string => {
     if (route && !isMiddleware(findTargetHandler(route.handler))) return route.path;
   }
   return LABEL_VALUE.unmatchedRoute;
-};
-
-const nodeHeadersGetter: TextMapGetter<IncomingHttpHeaders> = {
-  get: (carrier, key) => carrier[key],
-  keys: (carrier) => Object.keys(carrier),
-};
-const fetchHeadersGetter: TextMapGetter<Headers> = {
-  get: (carrier, key) => carrier.get(key) ?? undefined,
-  keys: (carrier) => [...carrier.keys()],
-};
-
-/** Reads the parent context from the headers Node already parsed; `app.request()` in tests has only fetch headers. */
-const extractParent = (c: Context) => {
-  const incoming = (c.env as { incoming?: { headers?: IncomingHttpHeaders } } | undefined)?.incoming;
-  return incoming?.headers
-    ? propagation.extract(ROOT_CONTEXT, incoming.headers, nodeHeadersGetter)
-    : propagation.extract(ROOT_CONTEXT, c.req.raw.headers, fetchHeadersGetter);
 };
 
 /**
@@ -160,7 +133,8 @@ export const httpServerTelemetry = ({
     if (ignorePaths.has(path)) return next();
     const startMs = performance.now();
     const method = normalizeMethod(c.req.method);
-    const parent = extractParent(c);
+    // Extracted once per request by the kit's request context (which runs first), with its baggage policy applied.
+    const parent = inboundContext();
     // Named by method until routing resolves; renamed below. Attributes are set only on recording spans: the
     // stack's samplers decide on trace id and parent alone, and an unsampled span then costs no attribute checks.
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);

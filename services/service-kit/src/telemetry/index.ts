@@ -5,14 +5,7 @@
 export { type BusinessTelemetry, businessTelemetry } from './business.ts';
 export { resolveTelemetryConfig, type TelemetryConfig, type TelemetryOptions } from './config.ts';
 export { type DatabaseTelemetryOptions, type DbSystemName, databaseTelemetry, summarizeQuery } from './database.ts';
-export {
-  type AttemptOutcome,
-  type ClientAttempt,
-  type HttpClientTelemetry,
-  type HttpClientTelemetryOptions,
-  httpClientTelemetry,
-  retryReason,
-} from './http-client.ts';
+export { type HttpClientTelemetryOptions, httpClientTelemetry } from './http-client.ts';
 export {
   type HttpServerTelemetryOptions,
   httpServerTelemetry,
@@ -22,7 +15,20 @@ export {
 export { traceLogFields } from './logging.ts';
 export { createServiceMetrics, type ServiceMetrics, type ServiceMetricsOptions } from './metrics.ts';
 export { metricsHandler } from './metrics-handler.ts';
-export { createPropagator, RequestIdPropagator, requestIdFrom } from './propagation.ts';
+export {
+  type BaggagePolicy,
+  createPropagator,
+  extractInbound,
+  filterBaggage,
+  injectOutgoing,
+  RequestIdPropagator,
+  requestIdFrom,
+} from './propagation.ts';
 export { INSTRUMENTATION_SCOPE } from './scope.ts';
 export { type StartTelemetryOptions, startTelemetry, type Telemetry } from './sdk.ts';
-export { business, type ServiceTelemetry, type SetupTelemetryOptions, setupTelemetry } from './setup.ts';
+export {
+  type SetupTelemetryOptions,
+  type StartedTelemetry,
+  setupTelemetry,
+  TELEMETRY_SWITCH_ENV,
+} from './setup.ts';

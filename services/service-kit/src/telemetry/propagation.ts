@@ -1,10 +1,16 @@
 /**
- * @module Context propagation: W3C trace context and baggage (the standard), B3 accepted and re-emitted so
- * Istio/Envoy (Zipkin-style tracing) join the same trace, and `x-request-id` carried from request to outgoing calls.
+ * @module Context propagation, the only place that reads or writes propagation headers: W3C trace context and
+ * baggage (the standard), B3 accepted and re-emitted so Istio/Envoy (Zipkin-style tracing) join the same trace, and
+ * `x-request-id` carried from request to outgoing calls. Inbound, {@link extractInbound} runs once per request (the
+ * kit's request context); outbound, {@link injectOutgoing} runs once per attempt (the client's header builder). It
+ * works without the tracing SDK: with telemetry off, the caller's trace context and request id still pass through.
  */
 import {
+  type Baggage,
   type Context,
   createContextKey,
+  propagation,
+  ROOT_CONTEXT,
   type TextMapGetter,
   type TextMapPropagator,
   type TextMapSetter,
@@ -60,3 +66,43 @@ export const createPropagator = (): TextMapPropagator =>
       new RequestIdPropagator(),
     ],
   });
+
+const stackPropagator = createPropagator();
+
+/**
+ * Which inbound baggage entries a service keeps. Inside the mesh callers are our own services; at a public entry
+ * point baggage comes from anyone, so only allow-listed keys may pass (issue 10: baggage is forwarded to every hop
+ * and can end up in spans and logs).
+ */
+export type BaggagePolicy = 'propagate' | { readonly allow: ReadonlySet<string> };
+
+/** The baggage entries `policy` keeps; undefined when none is left. */
+export const filterBaggage = (baggage: Baggage | undefined, policy: BaggagePolicy): Baggage | undefined => {
+  if (baggage === undefined || policy === 'propagate') return baggage;
+  const kept = baggage.getAllEntries().filter(([key]) => policy.allow.has(key));
+  return kept.length === 0 ? undefined : propagation.createBaggage(Object.fromEntries(kept));
+};
+
+/**
+ * The caller's propagation context (trace parent, baggage, `x-request-id`) from an inbound request's headers,
+ * baggage filtered by `policy`: the hook where inbound baggage is allow-listed.
+ */
+export const extractInbound = <Carrier>(
+  carrier: Carrier,
+  getter: TextMapGetter<Carrier>,
+  policy: BaggagePolicy = 'propagate',
+): Context => {
+  const extracted = stackPropagator.extract(ROOT_CONTEXT, carrier, getter);
+  if (policy === 'propagate') return extracted;
+  const baggage = filterBaggage(propagation.getBaggage(extracted), policy);
+  return baggage === undefined ? propagation.deleteBaggage(extracted) : propagation.setBaggage(extracted, baggage);
+};
+
+const headersSetter: TextMapSetter<Headers> = {
+  set: (carrier, key, value) => carrier.set(key, value),
+};
+
+/** Writes `context`'s propagation headers (traceparent, tracestate, baggage, B3, x-request-id) onto `headers`. */
+export const injectOutgoing = (context: Context, headers: Headers): void => {
+  stackPropagator.inject(context, headers, headersSetter);
+};

@@ -1,15 +1,13 @@
 /**
- * @module One call that turns telemetry on for a service: metrics registry, tracing SDK, and the kit's
- * instrumentation hooks (server middleware, client attempts, database log, log mixin, `/metrics`, shutdown).
- *
- * Call it as the first statement of `main.ts`, before the logger, database, clients and apps are created: they
- * read the hooks when they are built. Nothing is monkey-patched, so no `--import` preload is needed.
+ * @module One call that turns telemetry on for a service: metrics registry, tracing SDK, and the
+ * {@link ServiceTelemetry} the service hands to everything it builds (server middleware, client attempts, database
+ * log, log mixin, business telemetry, `/metrics`, shutdown). Nothing is global and nothing is monkey-patched, so it
+ * does not matter what `main.ts` creates first: what needs telemetry receives it.
  */
-import { registerInstrumentation } from '../instrumentation.ts';
+import { NO_TELEMETRY, type ServiceTelemetry } from '../instrumentation.ts';
 import { METRICS_PATH } from '../stack.ts';
-import { type BusinessTelemetry, businessTelemetry } from './business.ts';
+import { businessTelemetry } from './business.ts';
 import { resolveTelemetryConfig, type TelemetryOptions } from './config.ts';
-import { FORWARDED_TRACE_HEADERS } from './contract.ts';
 import { type DbSystemName, databaseTelemetry } from './database.ts';
 import { httpClientTelemetry } from './http-client.ts';
 import { httpServerTelemetry } from './http-server.ts';
@@ -28,10 +26,10 @@ export interface SetupTelemetryOptions extends TelemetryOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-export interface ServiceTelemetry {
-  readonly telemetry: Telemetry;
+/** What {@link setupTelemetry} started: the kit's seams, plus the SDK and the registry behind them. */
+export interface StartedTelemetry extends ServiceTelemetry {
+  readonly sdk: Telemetry;
   readonly metrics: ServiceMetrics;
-  readonly business: BusinessTelemetry;
 }
 
 /**
@@ -40,27 +38,13 @@ export interface ServiceTelemetry {
  */
 export const TELEMETRY_SWITCH_ENV = 'MESH_STACK_TELEMETRY';
 
-/** Inbound B3 headers the kit forwards; replaced on each attempt by the attempt's own span (parent of the callee). */
-const B3_HEADERS = FORWARDED_TRACE_HEADERS.filter((header) => header === 'b3' || header.startsWith('x-b3-'));
-
-let current: BusinessTelemetry | undefined;
-const NOOP_BUSINESS: BusinessTelemetry = {
-  orderPlaced: () => {},
-  paymentProcessed: () => {},
-  faultSettings: () => {},
-  step: () => {},
-  annotate: () => {},
-};
-
-/** Business telemetry of this process: no-op until {@link setupTelemetry} ran (unit tests of a service's app). */
-export const business = (): BusinessTelemetry => current ?? NOOP_BUSINESS;
-
 /**
  * @example
- * // services/order-service/src/main.ts, first statement
- * setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: SERVICE_VERSION })
+ * // services/order-service/src/main.ts
+ * const telemetry = setupTelemetry({ serviceName: SERVICE_NAME, serviceVersion: SERVICE_VERSION });
+ * const app = createApp({ …, telemetry });
  */
-export const setupTelemetry = (options: SetupTelemetryOptions): ServiceTelemetry => {
+export const setupTelemetry = (options: SetupTelemetryOptions): StartedTelemetry => {
   const env = options.env ?? process.env;
   const metrics = createServiceMetrics({
     serviceVersion: options.serviceVersion,
@@ -72,37 +56,21 @@ export const setupTelemetry = (options: SetupTelemetryOptions): ServiceTelemetry
       forceFlush: async () => {},
       shutdown: async () => {},
     };
-    return { telemetry: off, metrics, business: NOOP_BUSINESS };
+    return { ...NO_TELEMETRY, sdk: off, metrics };
   }
-  const telemetry = startTelemetry({ ...options, env, metrics });
-  const client = httpClientTelemetry({ metrics });
+  const sdk = startTelemetry({ ...options, env, metrics });
   const system = options.databaseSystem ?? (env.DATABASE_URL ? 'postgresql' : 'sqlite');
-
-  registerInstrumentation({
+  return {
     serverMiddleware: [httpServerTelemetry({ metrics })],
-    wrapAttempt: (send) => (request) =>
-      client.attempt(
-        {
-          peerService: request.peerService,
-          method: request.method,
-          routeTemplate: request.route,
-          url: request.url,
-          resendCount: request.resendCount,
-        },
-        (headers) => {
-          for (const header of B3_HEADERS) request.headers.delete(header);
-          for (const [name, value] of Object.entries(headers)) request.headers.set(name, value);
-          return send(request);
-        },
-      ),
-    onRetry: (event) => client.recordRetry(event.peerService, event.route, event.reason),
+    client: httpClientTelemetry({ metrics }),
     databaseLog: databaseTelemetry({ system, metrics }),
     logMixin: traceLogFields,
+    business: businessTelemetry({ metrics }),
     mountAdminRoutes: (admin) => {
       admin.get(METRICS_PATH, metricsHandler(metrics.registry));
     },
-    shutdown: () => telemetry.shutdown(),
-  });
-  current = businessTelemetry({ metrics });
-  return { telemetry, metrics, business: current };
+    shutdown: () => sdk.shutdown(),
+    sdk,
+    metrics,
+  };
 };
