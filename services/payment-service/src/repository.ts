@@ -37,6 +37,8 @@ export interface PaymentRepository {
   ): Promise<IdempotentPayment & { created: boolean }>;
   findByIdempotencyKey(idempotencyKey: string): Promise<IdempotentPayment | undefined>;
   findById(id: string): Promise<Payment | undefined>;
+  /** Every payment of an order, oldest first. */
+  findByOrderId(orderId: string): Promise<Payment[]>;
 }
 
 const toPayment = (row: PaymentsTable): Payment => ({
@@ -91,6 +93,17 @@ export const createPaymentRepository = (db: Kysely<PaymentTables>): PaymentRepos
     async findById(id) {
       const row = await db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
       return row && toPayment(row);
+    },
+
+    async findByOrderId(orderId) {
+      const rows = await db
+        .selectFrom('payments')
+        .selectAll()
+        .where('order_id', '=', orderId)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map(toPayment);
     },
   };
 };

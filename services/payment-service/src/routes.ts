@@ -1,8 +1,22 @@
 /** @module The routes of payment-service: method, path, schemas and answers. Handlers are in `app.ts`. */
 
 import { createRoute } from '@hono/zod-openapi';
-import { jsonBody, problemContent } from '@mesh-stack/service-kit';
-import { CreatePaymentBody, CreatePaymentHeaders, Payment, PaymentIdParams } from './schemas.ts';
+import { jsonBody, PROBLEM_CONTENT_TYPE, problemContent } from '@mesh-stack/service-kit';
+import {
+  ChargeRefusedProblem,
+  CreatePaymentBody,
+  CreatePaymentHeaders,
+  ListPaymentsQuery,
+  Payment,
+  PaymentIdParams,
+  PaymentList,
+} from './schemas.ts';
+
+/** A problem answer that guarantees nothing was charged (`charged: false`). */
+const refusalContent = (description: string) => ({
+  description,
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: ChargeRefusedProblem } },
+});
 
 export const createPaymentRoute = createRoute({
   method: 'post',
@@ -23,9 +37,12 @@ export const createPaymentRoute = createRoute({
       headers: { 'Idempotent-Replayed': { schema: { type: 'string', enum: ['true'] } } },
       content: { 'application/json': { schema: Payment } },
     },
-    400: problemContent('The body or the Idempotency-Key header is missing or not valid.'),
+    400: refusalContent('The body or the Idempotency-Key header is missing or not valid; nothing was charged.'),
     422: problemContent('The Idempotency-Key was used with a different body.'),
-    503: problemContent('A fault was injected (admin port); nothing was charged. Retry after `Retry-After`.'),
+    503: refusalContent(
+      'A fault was injected (admin port) before any charge: `charged: false`, nothing was charged. Retry after ' +
+        '`Retry-After`.',
+    ),
   },
 });
 
@@ -37,5 +54,20 @@ export const getPaymentRoute = createRoute({
   responses: {
     200: { description: 'The payment.', content: { 'application/json': { schema: Payment } } },
     404: problemContent('No payment has this id.'),
+  },
+});
+
+export const listPaymentsRoute = createRoute({
+  method: 'get',
+  path: '/payments',
+  summary: "An order's payments",
+  description:
+    'How order-service reconciles an order it could not complete: an empty list means nothing was charged for the ' +
+    'order (so charging it again with the order id as Idempotency-Key is safe); otherwise its payment says paid or ' +
+    'declined.',
+  request: { query: ListPaymentsQuery },
+  responses: {
+    200: { description: "The order's payments.", content: { 'application/json': { schema: PaymentList } } },
+    400: problemContent('`orderId` is missing or not a UUID, or the query has other parameters.'),
   },
 });
