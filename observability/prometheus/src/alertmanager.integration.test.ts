@@ -13,8 +13,9 @@ import { parse } from 'yaml';
 import { DEBIAN_TOOLS } from '../../../scripts/lib/tools.ts';
 import { RECEIVER, RECEIVER_BY_SEVERITY } from './alertmanager.ts';
 import { ALERTMANAGER_CONFIG_PATH, RULE_FILES } from './render.ts';
+import { META_ALERT } from './rules/meta.ts';
 import { alertRules } from './rules/model.ts';
-import { SYMPTOM_ALERT } from './rules/symptoms.ts';
+import { OUTAGE_ALERT } from './rules/outage.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 const CONFIG = join(REPO_ROOT, ALERTMANAGER_CONFIG_PATH);
@@ -38,9 +39,19 @@ describe('Alertmanager configuration', () => {
 
   it('routes every alert rule to the receiver of its severity, and the Watchdog to the heartbeat', async () => {
     for (const rule of alertRules(RULE_FILES)) {
-      const receiver = rule.alert === SYMPTOM_ALERT.watchdog ? RECEIVER.heartbeat : RECEIVER_BY_SEVERITY[rule.severity];
+      const receiver = rule.alert === META_ALERT.watchdog ? RECEIVER.heartbeat : RECEIVER_BY_SEVERITY[rule.severity];
       await routesTo(receiver, { alertname: rule.alert, severity: rule.severity, ...rule.labels });
     }
+  });
+
+  it('pages on a whole service down, whatever other labels it carries', async () => {
+    await routesTo(RECEIVER.page, {
+      alertname: OUTAGE_ALERT.serviceDown,
+      severity: 'critical',
+      job: 'payment-service',
+      namespace: 'mesh-stack',
+      cluster: 'prod-eu',
+    });
   });
 
   it('sends alerts without a severity to the ticket queue rather than dropping them', async () => {

@@ -3,8 +3,12 @@
  * and the Watchdog feeds a heartbeat receiver. Webhooks point at loopback placeholders: replace them with
  * your pager, ticketing and dead-man's-switch integrations.
  */
+import { META_ALERT } from './rules/meta.ts';
 import { ALERT_LABEL, type Severity } from './rules/model.ts';
+import { OUTAGE_ALERT } from './rules/outage.ts';
+import { SLO_ALERT } from './rules/slo.ts';
 import { SYMPTOM_ALERT } from './rules/symptoms.ts';
+import { SERVICE_IDENTITY } from './targets.ts';
 
 export const RECEIVER = {
   page: 'page',
@@ -30,18 +34,36 @@ const webhook = (receiver: string) => ({
 
 const ALERTNAME = 'alertname';
 const matcher = (label: string, value: string): string => `${label}=${JSON.stringify(value)}`;
+const oneOfMatcher = (label: string, values: readonly string[]): string =>
+  `${label}=~${JSON.stringify(values.join('|'))}`;
+
+/** One notification per alert per service per environment (and per SLO): never merge two clusters' pages. */
+export const GROUP_BY = [ALERTNAME, ...SERVICE_IDENTITY, ALERT_LABEL.slo] as const;
+
+/**
+ * While a whole service is down, the alerts that are only consequences of it on the same service say nothing new:
+ * its SLI is missing, its targets are down, its spans stopped. Its callers' SLO alerts still fire: their users do
+ * see the outage.
+ */
+export const SERVICE_DOWN_INHIBITS = [
+  OUTAGE_ALERT.sliMissing,
+  SYMPTOM_ALERT.targetDown,
+  META_ALERT.spansStopped,
+  SYMPTOM_ALERT.spansDropped,
+  ...Object.values(SLO_ALERT),
+] as const;
 
 export const alertmanagerConfig = () => ({
   route: {
     receiver: RECEIVER.ticket,
-    group_by: [ALERTNAME, 'job', ALERT_LABEL.slo],
+    group_by: [...GROUP_BY],
     group_wait: '30s',
     group_interval: '5m',
     repeat_interval: '4h',
     routes: [
       {
         // First, so its `info` severity does not send it to the null receiver.
-        matchers: [matcher(ALERTNAME, SYMPTOM_ALERT.watchdog)],
+        matchers: [matcher(ALERTNAME, META_ALERT.watchdog)],
         receiver: RECEIVER.heartbeat,
         group_wait: '0s',
         group_interval: '1m',
@@ -56,12 +78,17 @@ export const alertmanagerConfig = () => ({
       { matchers: [matcher(ALERT_LABEL.severity, 'info')], receiver: RECEIVER_BY_SEVERITY.info },
     ],
   },
-  // A page already covers the same SLO on the same service: do not also open a ticket for it.
   inhibit_rules: [
+    // A page already covers the same alert on the same service (and SLO): do not also open a ticket for it.
     {
       source_matchers: [matcher(ALERT_LABEL.severity, 'critical')],
       target_matchers: [matcher(ALERT_LABEL.severity, 'warning')],
-      equal: [ALERTNAME, 'job', ALERT_LABEL.slo],
+      equal: [...GROUP_BY],
+    },
+    {
+      source_matchers: [matcher(ALERTNAME, OUTAGE_ALERT.serviceDown)],
+      target_matchers: [oneOfMatcher(ALERTNAME, SERVICE_DOWN_INHIBITS)],
+      equal: [...SERVICE_IDENTITY],
     },
   ],
   receivers: [webhook(RECEIVER.page), webhook(RECEIVER.ticket), webhook(RECEIVER.heartbeat), { name: RECEIVER.none }],

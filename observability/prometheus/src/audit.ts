@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ALERT_PREFIX, runbookUrl } from './rules/model.ts';
+import { ALERT_PREFIX, runbookPath, runbookUrl } from './rules/model.ts';
 
 export interface RenderedAlert {
   readonly alert: string;
@@ -55,16 +55,17 @@ export const auditAlertConventions = (alerts: readonly RenderedAlert[], alwaysFi
     if (!description) problems.push(`${at}: no description`);
     else if (!description.includes('{{') && !alwaysFiring.has(rule.alert))
       problems.push(`${at}: description is not templated`);
-    if (rule.annotations?.runbook_url !== runbookUrl(rule.alert))
-      problems.push(`${at}: runbook_url does not follow the pattern`);
+    const runbook = rule.annotations?.runbook_url ?? '';
+    if (runbook !== runbookUrl(rule.alert)) problems.push(`${at}: runbook_url does not follow the pattern`);
+    else if (!/^https?:\/\//.test(runbook)) problems.push(`${at}: runbook_url is not an absolute link`);
     return problems;
   });
 
 /** Every alert name has `docs/runbooks/<alert>.md` with the Meaning, Impact, Diagnosis and Mitigation sections. */
 export const auditRunbooks = (alerts: readonly RenderedAlert[], repoRoot: string): string[] =>
   [...new Set(alerts.map((rule) => rule.alert))].flatMap((alert) => {
-    const path = join(repoRoot, runbookUrl(alert));
-    if (!existsSync(path)) return [`${alert}: runbook ${runbookUrl(alert)} does not exist`];
+    const path = join(repoRoot, runbookPath(alert));
+    if (!existsSync(path)) return [`${alert}: runbook ${runbookPath(alert)} does not exist`];
     const text = readFileSync(path, 'utf8');
     return RUNBOOK_SECTIONS.filter((section) => !new RegExp(`^## ${section}\\s*$`, 'm').test(text)).map(
       (section) => `${alert}: runbook has no "## ${section}" section`,

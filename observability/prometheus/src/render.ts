@@ -1,11 +1,13 @@
 /**
  * @module Renders every generated Prometheus and Alertmanager file from the TypeScript sources: rule files,
- * promtool unit tests, both scrape configurations and the Alertmanager config. Pure: returns path → content,
+ * promtool unit tests, both scrape configurations, the Alertmanager config and docs/alerts.md. Pure: returns path → content,
  * so the generator writes it and the drift test compares it.
  */
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { alertmanagerConfig } from './alertmanager.ts';
+import { ALERTS_DOC_PATH, renderAlertsDoc } from './alerts-doc.ts';
+import { META_GROUPS, META_TESTS } from './rules/meta.ts';
 import {
   type AlertRule,
   type AlertTestCase,
@@ -15,8 +17,10 @@ import {
   type RuleFile,
   runbookUrl,
 } from './rules/model.ts';
-import { sloRuleFile } from './rules/slo.ts';
-import { symptomRuleFile } from './rules/symptoms.ts';
+import { OUTAGE_GROUPS, OUTAGE_TESTS } from './rules/outage.ts';
+import { SLO_GROUPS } from './rules/slo.ts';
+import { sloTests } from './rules/slo-tests.ts';
+import { SYMPTOM_GROUPS, SYMPTOM_TESTS } from './rules/symptoms.ts';
 import { kubernetesPrometheusConfig, localPrometheusConfig, PROMETHEUS_FLAGS } from './scrape/jobs.ts';
 
 /** Paths relative to the repository root. */
@@ -27,7 +31,13 @@ export const LOCAL_CONFIG_PATH = join(PROMETHEUS_DIR, 'prometheus.yml');
 export const KUBERNETES_CONFIG_PATH = join(PROMETHEUS_DIR, 'prometheus-kubernetes.yml');
 export const ALERTMANAGER_CONFIG_PATH = join(PROMETHEUS_DIR, 'alertmanager.yml');
 
-export const RULE_FILES: readonly RuleFile[] = [sloRuleFile(), symptomRuleFile()];
+const OUTAGE_FILE: RuleFile = { name: 'outage', groups: OUTAGE_GROUPS, tests: OUTAGE_TESTS };
+export const RULE_FILES: readonly RuleFile[] = [
+  { name: 'slo', groups: SLO_GROUPS, tests: sloTests() },
+  OUTAGE_FILE,
+  { name: 'meta', groups: META_GROUPS, tests: META_TESTS, needs: [OUTAGE_FILE] },
+  { name: 'symptoms', groups: SYMPTOM_GROUPS, tests: SYMPTOM_TESTS },
+];
 
 const header = (source: string, notes: readonly string[] = []): string =>
   [
@@ -45,6 +55,7 @@ const renderRule = (rule: Rule) => {
     alert: rule.alert,
     expr: rule.expr,
     ...(rule.for ? { for: rule.for } : {}),
+    ...(rule.keepFiringFor ? { keep_firing_for: rule.keepFiringFor } : {}),
     labels: { severity: rule.severity, ...rule.labels },
     annotations: { summary: rule.summary, description: rule.description, runbook_url: runbookUrl(rule.alert) },
   };
@@ -123,11 +134,11 @@ const renderTestCase = (rules: readonly AlertRule[], testCase: AlertTestCase) =>
 const renderTestFile = (file: RuleFile): string =>
   header('observability/prometheus/src/rules', ['Run: promtool test rules observability/prometheus/tests/*.yaml']) +
   yaml({
-    rule_files: [join('..', 'rules', `${file.name}.yaml`)],
+    rule_files: [...(file.needs ?? []), file].map((loaded) => join('..', 'rules', `${loaded.name}.yaml`)),
     evaluation_interval: '1m',
     // Without it promtool 2.x evaluates the groups of one timestamp in random (map) order, so an alert could read the
     // previous minute's recorded ratios and a case would pass or fail by chance.
-    group_eval_order: file.groups.map((group) => group.name),
+    group_eval_order: [...(file.needs ?? []), file].flatMap((loaded) => loaded.groups.map((group) => group.name)),
     tests: file.tests.map((testCase) => renderTestCase(alertRules([file]), testCase)),
   });
 
@@ -155,5 +166,6 @@ export const renderPrometheusFiles = (): Map<string, string> => {
     ALERTMANAGER_CONFIG_PATH,
     header('observability/prometheus/src/alertmanager.ts') + yaml(alertmanagerConfig()),
   );
+  files.set(ALERTS_DOC_PATH, renderAlertsDoc(RULE_FILES));
   return files;
 };

@@ -29,8 +29,8 @@ import {
   RULES_DIR,
   renderPrometheusFiles,
 } from './render.ts';
+import { ALWAYS_FIRING } from './rules/meta.ts';
 import { SLOS } from './rules/slo.ts';
-import { ALWAYS_FIRING } from './rules/symptoms.ts';
 import { stackCatalog } from './stack-catalog.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');

@@ -30,8 +30,10 @@ export const rate = (selector: string, window: string = RATE_INTERVAL): string =
 export const increase = (selector: string, window: string = RATE_INTERVAL): string =>
   `increase(${selector}[${window}])`;
 
-export const sumBy = (labels: readonly string[], expr: string): string =>
-  labels.length === 0 ? `sum(${expr})` : `sum by (${labels.join(', ')}) (${expr})`;
+export type Aggregation = 'sum' | 'max' | 'min' | 'count';
+export const aggregateBy = (op: Aggregation, labels: readonly string[], expr: string): string =>
+  labels.length === 0 ? `${op}(${expr})` : `${op} by (${labels.join(', ')}) (${expr})`;
+export const sumBy = (labels: readonly string[], expr: string): string => aggregateBy('sum', labels, expr);
 
 /** Histogram suffixes of a classic Prometheus histogram. */
 export const bucket = (metric: string): string => `${metric}_bucket`;

@@ -10,12 +10,23 @@ export type Severity = 'critical' | 'warning' | 'info';
 /** Every alert name starts with this (monitoring-mixins: a shared component prefix). */
 export const ALERT_PREFIX = 'MeshStack';
 
+/** Where the runbooks live in the repository: `docs/runbooks/<alert>.md` (the audit checks each one exists). */
+export const RUNBOOK_DIR = 'docs/runbooks';
+export const runbookPath = (alert: string): string => `${RUNBOOK_DIR}/${alert}.md`;
+
 /**
- * One pattern for every runbook link; `%s` is the alert name, which is also the runbook's file name.
- * Relative to the repository root: a fork publishing its docs replaces the prefix with their URL and regenerates.
+ * Absolute base of every `runbook_url`, so the link is clickable in Alertmanager, Slack or a pager. It defaults to
+ * this repository's docs; a fork that publishes its runbooks elsewhere sets `RUNBOOK_BASE_URL` when it runs
+ * `npm run generate` and commits the result (the drift check then compares against its own base).
  */
-export const RUNBOOK_URL_PATTERN = 'docs/runbooks/%s.md';
-export const runbookUrl = (alert: string): string => RUNBOOK_URL_PATTERN.replace('%s', alert);
+export const DEFAULT_RUNBOOK_BASE_URL = 'https://github.com/mesh-stack/mesh-observability-stack/blob/main/';
+export const RUNBOOK_BASE_URL_ENV = 'RUNBOOK_BASE_URL';
+export const runbookBaseUrl = (): string => {
+  const base = process.env[RUNBOOK_BASE_URL_ENV] ?? DEFAULT_RUNBOOK_BASE_URL;
+  const url = new URL(base);
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
+};
+export const runbookUrl = (alert: string): string => new URL(runbookPath(alert), runbookBaseUrl()).href;
 
 export const ALERT_LABEL = { severity: 'severity', slo: 'slo' } as const;
 
@@ -32,11 +43,18 @@ export interface AlertRule {
   readonly alert: string;
   readonly expr: string;
   readonly for?: string;
+  /**
+   * Keeps a firing alert firing this long after its condition clears (Prometheus ≥ 2.42), so a signal hovering
+   * around its threshold or a crash-looping target gives one notification, not one per flap.
+   */
+  readonly keepFiringFor?: string;
   readonly severity: Severity;
   /** Extra static labels (e.g. the SLO id); `severity` is added from the field above. */
   readonly labels?: Readonly<Record<string, string>>;
   /** A static sentence ending in a period. */
   readonly summary: string;
+  /** What it means when it fires, in one sentence, for the alert review document (docs/alerts.md). */
+  readonly meaning?: string;
   /** Templated with `{{ $labels.x }}` and `{{ $value | … }}`. */
   readonly description: string;
 }
@@ -55,6 +73,8 @@ export interface RuleFile {
   readonly name: string;
   readonly groups: readonly RuleGroup[];
   readonly tests: readonly AlertTestCase[];
+  /** Other rule files whose recorded series these rules read; their tests load them first. */
+  readonly needs?: readonly RuleFile[];
 }
 
 export interface InputSeries {

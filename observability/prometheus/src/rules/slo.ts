@@ -2,20 +2,17 @@
  * @module Service level objectives for the order flow and each service, as recording rules and multiwindow,
  * multi-burn-rate alerts (Google SRE Workbook, "Alerting on SLOs", table 5-8 plus its fourth pair; the same
  * windows as Sloth's `google-30d`): page on 1h/5m at 14.4× and 6h/30m at 6×, ticket on 1d/2h at 3× and 3d/6h at 1×.
+ *
+ * Every ratio is a ratio of counts: per window, the rule records how many requests there were and how many were
+ * bad, and divides those. The 30-day budget divides the 30-day increases, so a busy clean hour and a quiet failing
+ * hour weigh by their traffic, not by their duration (an average of 5-minute ratios would weigh them equally).
+ * The promtool cases are in slo-tests.ts.
  */
 import { HTTP_DURATION_BUCKETS_SECONDS, LABEL, LABEL_VALUE, METRIC } from '@mesh-stack/service-kit/contract';
-import { LOCAL_PORTS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/service-kit/stack';
-import { bucket, count, eq, LE, type Matcher, ne, rate, re, sel, sumBy } from '../promql/build.ts';
-import { TARGET_LABEL } from '../targets.ts';
-import {
-  ALERT_LABEL,
-  ALERT_PREFIX,
-  type AlertRule,
-  type AlertTestCase,
-  type RecordingRule,
-  type RuleFile,
-  type Severity,
-} from './model.ts';
+import { SERVICE_NAMES, type ServiceName } from '@mesh-stack/service-kit/stack';
+import { bucket, count, eq, increase, LE, type Matcher, ne, rate, re, sel, sumBy } from '../promql/build.ts';
+import { SERVICE_IDENTITY, TARGET_LABEL } from '../targets.ts';
+import { ALERT_LABEL, ALERT_PREFIX, type AlertRule, type RecordingRule, type Severity } from './model.ts';
 
 export type SloKind = 'availability' | 'latency';
 
@@ -107,8 +104,20 @@ export const SLI_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
 /** `for` per severity: the short window already resets quickly, so only a brief confirmation is needed. */
 const ALERT_FOR: Readonly<Record<Severity, string>> = { critical: '2m', warning: '15m', info: '0m' };
 
+/**
+ * Minimum-traffic guard: a burn alert also needs this many bad events in its long window. Below it the ratio is
+ * noise (one timeout among three requests reads as 33%); a service that fails everything it is asked is still
+ * caught by MeshStackServiceDown / MeshStackSLIMissing when it stops answering, and by this alert once it has
+ * failed a handful of requests.
+ */
+export const SLO_MIN_BAD_EVENTS = 5;
+
 export const SLO_RECORD = {
+  requestRate: (window: string): string => `slo:sli_requests:rate${window}`,
+  errorRate: (window: string): string => `slo:sli_errors:rate${window}`,
   errorRatio: (window: string): string => `slo:sli_error:ratio_rate${window}`,
+  requestsPeriod: `slo:sli_requests:increase${SLO_PERIOD_DAYS}d`,
+  errorsPeriod: `slo:sli_errors:increase${SLO_PERIOD_DAYS}d`,
   objective: 'slo:objective:ratio',
   errorBudget: 'slo:error_budget:ratio',
   errorBudgetRemaining: 'slo:error_budget_remaining:ratio',
@@ -123,13 +132,22 @@ export const SLO_ALERT: Readonly<Record<SloKind, string>> = {
 /** `1 - objective` without floating-point noise (0.001, not 0.0010000000000000009). */
 export const errorBudget = (slo: SloDefinition): number => Number((1 - slo.objective).toPrecision(12));
 
-const percent = (ratio: number): string => `${Number((ratio * 100).toPrecision(6))}%`;
+export const percent = (ratio: number): string => `${Number((ratio * 100).toPrecision(6))}%`;
+
+const DURATION_SECONDS: Readonly<Record<string, number>> = { m: 60, h: 3600, d: 86_400 };
+/** `5m`, `6h`, `3d` in seconds (the only forms the SLO windows use). */
+export const windowSeconds = (window: string): number => {
+  const match = /^(\d+)([mhd])$/.exec(window);
+  const unit = match?.[2];
+  if (!match || unit === undefined) throw new Error(`unsupported window ${window}`);
+  return Number(match[1]) * (DURATION_SECONDS[unit] ?? 0);
+};
 
 /**
  * The threshold must be a bucket boundary that is not an integer: Prometheus 3 writes `le` as a float
  * (`1.0`) where 2.x kept the exposition text (`1`), so only a fractional `le` matches in both.
  */
-const latencyBucketLabel = (slo: SloDefinition): string => {
+export const latencyBucketLabel = (slo: SloDefinition): string => {
   const threshold = slo.thresholdSeconds;
   if (threshold === undefined || !(HTTP_DURATION_BUCKETS_SECONDS as readonly number[]).includes(threshold)) {
     throw new Error(`${slo.id}: the latency threshold must be one of the histogram buckets`);
@@ -139,20 +157,20 @@ const latencyBucketLabel = (slo: SloDefinition): string => {
 };
 
 const requestMatchers = (slo: SloDefinition): Matcher[] => [eq(TARGET_LABEL.job, slo.service), ...slo.matchers];
-const byJob = [TARGET_LABEL.job];
 
-/** The bad-event ratio over `window`: 5xx responses, or responses slower than the threshold. */
-export const sliErrorRatioExpr = (slo: SloDefinition, window: string): string => {
-  const requests = sumBy(
-    byJob,
-    rate(sel(count(METRIC.httpServerRequestDuration.name), ...requestMatchers(slo)), window),
-  );
-  // No traffic gives no sample rather than 0/0 = NaN, which would poison the 30-day average for 30 days.
-  const withTraffic = `(${requests} > 0)`;
+type Counting = (selector: string, window: string) => string;
+
+/** Requests the SLO counts over `window`, as a rate or an increase. */
+const requestsExpr = (slo: SloDefinition, window: string, counting: Counting): string =>
+  sumBy(SERVICE_IDENTITY, counting(sel(count(METRIC.httpServerRequestDuration.name), ...requestMatchers(slo)), window));
+
+/** Bad events over `window`: 5xx responses, or responses slower than the threshold. */
+const badEventsExpr = (slo: SloDefinition, window: string, counting: Counting): string => {
+  const requests = requestsExpr(slo, window, counting);
   if (slo.kind === 'availability') {
     const errors = sumBy(
-      byJob,
-      rate(
+      SERVICE_IDENTITY,
+      counting(
         sel(
           count(METRIC.httpServerRequestDuration.name),
           ...requestMatchers(slo),
@@ -161,67 +179,112 @@ export const sliErrorRatioExpr = (slo: SloDefinition, window: string): string =>
         window,
       ),
     );
-    return `(${errors} or ${requests} * 0) / ${withTraffic}`;
+    // The 5xx series exist only after the first 5xx: until then there were zero, not "unknown".
+    return `${errors} or ${requests} * 0`;
   }
   const fast = sumBy(
-    byJob,
-    rate(
+    SERVICE_IDENTITY,
+    counting(
       sel(bucket(METRIC.httpServerRequestDuration.name), ...requestMatchers(slo), eq(LE, latencyBucketLabel(slo))),
       window,
     ),
   );
-  return `(${requests} - ${fast}) / ${withTraffic}`;
+  return `${requests} - ${fast}`;
 };
 
+/** The bad-event ratio over any `window`, straight from the counters (for ad-hoc queries over arbitrary ranges). */
+export const sliErrorRatioExpr = (slo: SloDefinition, window: string): string =>
+  `(${badEventsExpr(slo, window, rate)}) / (${requestsExpr(slo, window, rate)} > 0)`;
+
 const sloLabels = (slo: SloDefinition): Record<string, string> => ({ [ALERT_LABEL.slo]: slo.id });
-const sloSelector = (record: string, slo: SloDefinition): string => sel(record, eq(ALERT_LABEL.slo, slo.id));
-const recordedLabels = [TARGET_LABEL.job, ALERT_LABEL.slo];
+export const sloSelector = (record: string, slo: SloDefinition): string => sel(record, eq(ALERT_LABEL.slo, slo.id));
+const recordedLabels = [...SERVICE_IDENTITY, ALERT_LABEL.slo];
 
+/** Per window: the request rate, the bad-event rate, and their ratio (absent without traffic, never NaN). */
 const sliRecordingRules = (slo: SloDefinition): RecordingRule[] =>
-  SLI_WINDOWS.map((window) => ({
-    record: SLO_RECORD.errorRatio(window),
-    expr: sliErrorRatioExpr(slo, window),
-    labels: sloLabels(slo),
-    outputLabels: recordedLabels,
-  }));
+  SLI_WINDOWS.flatMap((window): RecordingRule[] => [
+    {
+      record: SLO_RECORD.requestRate(window),
+      expr: requestsExpr(slo, window, rate),
+      labels: sloLabels(slo),
+      outputLabels: recordedLabels,
+    },
+    {
+      record: SLO_RECORD.errorRate(window),
+      expr: badEventsExpr(slo, window, rate),
+      labels: sloLabels(slo),
+      outputLabels: recordedLabels,
+    },
+    {
+      record: SLO_RECORD.errorRatio(window),
+      expr: `${sloSelector(SLO_RECORD.errorRate(window), slo)} / (${sloSelector(SLO_RECORD.requestRate(window), slo)} > 0)`,
+      // Already on the operands; restated so promtool's lint tells the rules of different SLOs apart.
+      labels: sloLabels(slo),
+      outputLabels: recordedLabels,
+    },
+  ]);
 
-const metaRecordingRules = (slo: SloDefinition): RecordingRule[] => {
+/**
+ * The SLO period from counts: the 30-day increases of requests and bad events, their ratio, and the budget left
+ * (1 when nothing was requested: no request, no budget spent).
+ */
+const budgetRecordingRules = (slo: SloDefinition): RecordingRule[] => {
   const staticLabels = { ...sloLabels(slo), [TARGET_LABEL.job]: slo.service };
-  const shortest = sloSelector(SLO_RECORD.errorRatio(SLI_WINDOWS[0]), slo);
   const period = `${SLO_PERIOD_DAYS}d`;
+  const requests = sloSelector(SLO_RECORD.requestsPeriod, slo);
   return [
     {
       record: SLO_RECORD.objective,
       expr: `vector(${slo.objective})`,
       labels: staticLabels,
-      outputLabels: recordedLabels,
+      outputLabels: [TARGET_LABEL.job, ALERT_LABEL.slo],
     },
     {
       record: SLO_RECORD.errorBudget,
       expr: `vector(${errorBudget(slo)})`,
       labels: staticLabels,
+      outputLabels: [TARGET_LABEL.job, ALERT_LABEL.slo],
+    },
+    {
+      record: SLO_RECORD.requestsPeriod,
+      expr: requestsExpr(slo, period, increase),
+      labels: sloLabels(slo),
       outputLabels: recordedLabels,
     },
     {
-      // Sloth's approach: the mean of the 5m ratios, so the 30-day value costs one sample per evaluation.
+      record: SLO_RECORD.errorsPeriod,
+      expr: badEventsExpr(slo, period, increase),
+      labels: sloLabels(slo),
+      outputLabels: recordedLabels,
+    },
+    {
       record: SLO_ERROR_RATIO_PERIOD,
-      expr: `sum_over_time(${shortest}[${period}]) / count_over_time(${shortest}[${period}])`,
+      expr: `${sloSelector(SLO_RECORD.errorsPeriod, slo)} / (${requests} > 0)`,
       labels: sloLabels(slo),
       outputLabels: recordedLabels,
     },
     {
       record: SLO_RECORD.errorBudgetRemaining,
-      expr: `1 - ${sloSelector(SLO_ERROR_RATIO_PERIOD, slo)} / ${errorBudget(slo)}`,
+      expr: `(1 - ${sloSelector(SLO_ERROR_RATIO_PERIOD, slo)} / ${errorBudget(slo)}) or (${requests} == 0) * 0 + 1`,
       labels: sloLabels(slo),
       outputLabels: recordedLabels,
     },
   ];
 };
 
+/** The burn threshold of a window pair for an SLO, as a number (e.g. 14.4 × 0.001). */
+export const burnThreshold = (slo: SloDefinition, pair: BurnWindowPair): number => pair.factor * errorBudget(slo);
+
 const burnCondition = (slo: SloDefinition, pair: BurnWindowPair): string => {
   const threshold = `(${pair.factor} * ${errorBudget(slo)})`;
-  return `(${sloSelector(SLO_RECORD.errorRatio(pair.long), slo)} > ${threshold} and ${sloSelector(SLO_RECORD.errorRatio(pair.short), slo)} > ${threshold})`;
+  return (
+    `(${sloSelector(SLO_RECORD.errorRatio(pair.long), slo)} > ${threshold}` +
+    ` and ${sloSelector(SLO_RECORD.errorRatio(pair.short), slo)} > ${threshold}` +
+    ` and ${sloSelector(SLO_RECORD.errorRate(pair.long), slo)} * ${windowSeconds(pair.long)} >= ${SLO_MIN_BAD_EVENTS})`
+  );
 };
+
+export const sloAlertFor = (severity: Severity): string => ALERT_FOR[severity];
 
 const SUMMARY: Readonly<Record<SloKind, Readonly<Record<'critical' | 'warning', string>>>> = {
   availability: {
@@ -250,6 +313,10 @@ export const sloAlertRules = (slo: SloDefinition): AlertRule[] =>
       severity,
       labels: sloLabels(slo),
       summary: SUMMARY[slo.kind][severity],
+      meaning:
+        severity === 'critical'
+          ? `At the current rate ${slo.id} spends its whole ${SLO_PERIOD_DAYS}-day budget in days (2% of it in an hour, or 5% in six hours): someone must act now.`
+          : `${slo.id} spends its budget faster than it can afford over ${SLO_PERIOD_DAYS} days (10% of it in a day or in three days): fix it this week.`,
       description:
         `{{ $value | humanizePercentage }} of {{ $labels.job }} requests in SLO {{ $labels.slo }} ${badEvents[slo.kind]} ` +
         `over the long window, against an error budget of ${percent(errorBudget(slo))} ` +
@@ -257,187 +324,9 @@ export const sloAlertRules = (slo: SloDefinition): AlertRule[] =>
     };
   });
 
-/* ---------- promtool unit tests, three per SLO: page, ticket only, healthy ---------- */
-
-const testInstance = (slo: SloDefinition): string => `127.0.0.1:${LOCAL_PORTS[slo.service].adminPort}`;
-
-/** A real route of the service for test series: the order flow, or another route the service serves. */
-const TEST_ROUTE: Readonly<Record<ServiceName, { method: string; route: string }>> = {
-  'user-service': { method: 'GET', route: '/users/:id' },
-  'order-service': { method: 'GET', route: '/orders/:id' },
-  'payment-service': { method: 'POST', route: '/payments' },
-};
-const isOrderFlow = (slo: SloDefinition): boolean => slo.id.startsWith('order-flow-');
-const testRoute = (slo: SloDefinition) => (isOrderFlow(slo) ? ORDER_FLOW : TEST_ROUTE[slo.service]);
-
-const seriesLabels = (slo: SloDefinition, extra: Record<string, string>): string => {
-  const { method, route } = testRoute(slo);
-  const labels = {
-    [TARGET_LABEL.job]: slo.service,
-    [TARGET_LABEL.instance]: testInstance(slo),
-    [LABEL.httpRequestMethod]: method,
-    [LABEL.httpRoute]: route,
-    ...extra,
-  };
-  return `{${Object.entries(labels)
-    .map(([name, value]) => `${name}=${JSON.stringify(value)}`)
-    .join(',')}}`;
-};
-
-/**
- * SLOs that the test traffic of `slo` also feeds: order-flow requests count towards order-service's own SLOs of
- * the same kind too (for latency, when both read the same bucket).
- */
-const alsoBurning = (slo: SloDefinition): SloDefinition[] =>
-  isOrderFlow(slo)
-    ? SLOS.filter(
-        (other) =>
-          other.service === slo.service &&
-          other.kind === slo.kind &&
-          other.thresholdSeconds === slo.thresholdSeconds &&
-          !isOrderFlow(other),
-      )
-    : [];
-
-/**
- * Input series where `badPerMinute` of `totalPerMinute` requests are bad, for `minutes` minutes: 5xx responses
- * for availability, responses above the threshold for latency.
- */
-const trafficSeries = (
-  slo: SloDefinition,
-  totalPerMinute: number,
-  badPerMinute: number,
-  minutes: number,
-  idleMinutes = 0,
-) => {
-  const good = totalPerMinute - badPerMinute;
-  // Counters rise for `minutes`, then stay flat for `idleMinutes` (no requests).
-  const counter = (perMinute: number): string =>
-    idleMinutes === 0 ? `0+${perMinute}x${minutes}` : `0+${perMinute}x${minutes} ${perMinute * minutes}x${idleMinutes}`;
-  const histogram = METRIC.httpServerRequestDuration.name;
-  if (slo.kind === 'availability') {
-    return [
-      {
-        series: `${count(histogram)}${seriesLabels(slo, { [LABEL.httpResponseStatusCode]: '201' })}`,
-        values: counter(good),
-      },
-      {
-        series: `${count(histogram)}${seriesLabels(slo, { [LABEL.httpResponseStatusCode]: '503' })}`,
-        values: counter(badPerMinute),
-      },
-    ];
-  }
-  const ok = { [LABEL.httpResponseStatusCode]: '201' };
-  return [
-    { series: `${count(histogram)}${seriesLabels(slo, ok)}`, values: counter(totalPerMinute) },
-    {
-      series: `${bucket(histogram)}${seriesLabels(slo, { ...ok, [LE]: latencyBucketLabel(slo) })}`,
-      values: counter(good),
-    },
-  ];
-};
-
-const firingAt = (slo: SloDefinition, severities: readonly Severity[], valueText: string) => ({
-  alert: SLO_ALERT[slo.kind],
-  firing: [slo, ...alsoBurning(slo)].flatMap((burning) =>
-    severities.map((severity) => ({
-      severity,
-      labels: { [TARGET_LABEL.job]: burning.service, ...sloLabels(burning) },
-      valueText,
-    })),
-  ),
-});
-
-/*
- * Windows are short on purpose: a ratio of two rates does not depend on how much history the window holds, so
- * 25 minutes of traffic already give the 1d and 3d ratios their final value and keep promtool quick.
- */
-export const sloAlertTests = (slo: SloDefinition): AlertTestCase[] => {
-  const budget = errorBudget(slo);
-  // Bad-event rates chosen against the budget: 500× (pages), 4× (ticket only, under 6× and 14.4×), 0.5× (fine).
-  const total = 10_000;
-  const badAt = (burn: number): number => Math.round(total * budget * burn);
-  const ticketBad = badAt(4);
-  return [
-    {
-      name: `${slo.id}: half the requests bad pages and opens a ticket`,
-      interval: '1m',
-      inputSeries: trafficSeries(slo, total, total / 2, 30),
-      evalTime: '25m',
-      expectations: [firingAt(slo, ['critical', 'warning'], '50%')],
-    },
-    {
-      name: `${slo.id}: a burn rate of 4 opens a ticket but does not page`,
-      interval: '1m',
-      inputSeries: trafficSeries(slo, total, ticketBad, 30),
-      evalTime: '25m',
-      expectations: [firingAt(slo, ['warning'], percent(ticketBad / total))],
-    },
-    {
-      name: `${slo.id}: a burn rate of 0.5 stays silent`,
-      interval: '1m',
-      inputSeries: trafficSeries(slo, total, badAt(0.5), 30),
-      evalTime: '25m',
-      expectations: [{ alert: SLO_ALERT[slo.kind], firing: [] }],
-    },
-  ];
-};
-
-/**
- * Why the short windows exist: once an incident is over, the page resolves within minutes (the 5m and 30m
- * windows are clean again) while the ticket stays open, because the long windows still hold the spent budget.
- * 30 minutes at 50% errors, then 35 healthy minutes.
- */
-const recoveryTest = (slo: SloDefinition): AlertTestCase => {
-  const histogram = count(METRIC.httpServerRequestDuration.name);
-  const status = (code: string) => seriesLabels(slo, { [LABEL.httpResponseStatusCode]: code });
-  // 1d ratio at 65m: 150,000 errors of 650,000 requests.
-  return {
-    name: `${slo.id}: after the incident ends the page resolves and the ticket stays`,
-    interval: '1m',
-    inputSeries: [
-      { series: `${histogram}${status('201')}`, values: '0+5000x30 160000+10000x34' },
-      { series: `${histogram}${status('503')}`, values: '0+5000x30 150000x34' },
-    ],
-    evalTime: '65m',
-    expectations: [firingAt(slo, ['warning'], '23.08%')],
-  };
-};
-
-/**
- * Idle periods record no ratio instead of NaN: after 30 busy and 30 idle minutes the 5m ratio is absent and the
- * 30-day ratio and the budget left are still numbers.
- */
-const idleTest = (slo: SloDefinition): AlertTestCase => {
-  const labels = `{${TARGET_LABEL.job}=${JSON.stringify(slo.service)},${ALERT_LABEL.slo}=${JSON.stringify(slo.id)}}`;
-  const isNumber = (record: string) => `(${sloSelector(record, slo)} > -Inf) * 0 + 1`;
-  return {
-    name: `${slo.id}: an idle half hour records no ratio and leaves the 30-day ratio a number`,
-    interval: '1m',
-    inputSeries: trafficSeries(slo, 10_000, Math.round(10_000 * errorBudget(slo) * 0.5), 30, 30),
-    evalTime: '60m',
-    expectations: [{ alert: SLO_ALERT[slo.kind], firing: [] }],
-    exprChecks: [
-      {
-        expr: `absent(${sloSelector(SLO_RECORD.errorRatio(SLI_WINDOWS[0]), slo)})`,
-        samples: [{ labels: `{${ALERT_LABEL.slo}=${JSON.stringify(slo.id)}}`, value: 1 }],
-      },
-      { expr: isNumber(SLO_ERROR_RATIO_PERIOD), samples: [{ labels, value: 1 }] },
-      { expr: isNumber(SLO_RECORD.errorBudgetRemaining), samples: [{ labels, value: 1 }] },
-    ],
-  };
-};
-
-export const sloRuleFile = (): RuleFile => ({
-  name: 'slo',
-  groups: [
-    { name: 'slo-sli.rules', rules: SLOS.flatMap(sliRecordingRules) },
-    { name: 'slo-budget.rules', rules: SLOS.flatMap(metaRecordingRules) },
-    { name: 'slo-alerts.rules', rules: SLOS.flatMap(sloAlertRules) },
-  ],
-  tests: [
-    ...SLOS.flatMap(sloAlertTests),
-    ...SLOS.filter((slo) => isOrderFlow(slo) && slo.kind === 'availability').map(recoveryTest),
-    ...SLOS.filter(isOrderFlow).map(idleTest),
-  ],
-});
+/** The SLO rule file: per-window counts and ratios, the 30-day budget, and the burn alerts. */
+export const SLO_GROUPS = [
+  { name: 'slo-sli.rules', rules: SLOS.flatMap(sliRecordingRules) },
+  { name: 'slo-budget.rules', rules: SLOS.flatMap(budgetRecordingRules) },
+  { name: 'slo-alerts.rules', rules: SLOS.flatMap(sloAlertRules) },
+] as const;

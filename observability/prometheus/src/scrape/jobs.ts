@@ -159,6 +159,12 @@ export const kubernetesPrometheusConfig = () => ({
         { action: 'labelmap', regex: '__meta_kubernetes_pod_label_linkerd_io_proxy_(.+)' },
       ],
     },
+    // Prometheus scrapes itself and Alertmanager, so the meta-monitoring alerts (rule evaluation and notification
+    // failures) have data in the cluster as they do locally.
     staticJob(SCRAPE_JOB.prometheus, BACKEND_PORTS.prometheus),
+    {
+      job_name: SCRAPE_JOB.alertmanager,
+      static_configs: [{ targets: [KUBERNETES_SCRAPE_CONTRACT.alertmanagerAddress] }],
+    },
   ],
 });
