@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { CURRENCIES as API_CURRENCIES, MAX_TOTAL_AMOUNT_MINOR } from '@mesh-stack/service-kit/money';
+import { CURRENCIES as API_CURRENCIES, MAX_TOTAL_AMOUNT_MINOR } from '@mesh-stack/service-kit';
 import {
   CreateOrderBody,
   MAX_ITEMS,

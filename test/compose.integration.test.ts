@@ -18,7 +18,7 @@ import {
   LOCAL_PORTS,
   SERVICE_NAMES,
 } from '@mesh-stack/service-kit/stack';
-import { resolveTelemetryConfig } from '@mesh-stack/service-kit/telemetry/config';
+import { resolveTelemetryConfig } from '@mesh-stack/service-kit/telemetry';
 import { parse } from 'yaml';
 import { COMPOSE_PROMETHEUS_CONFIG, renderComposePrometheusConfig } from '../compose/prometheus.ts';
 import { COMPOSE_HOST_BY_PORT, COMPOSE_SERVICE, composeAddress } from '../compose/topology.ts';

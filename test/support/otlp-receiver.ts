@@ -1,38 +1,20 @@
 /**
  * @module A real OTLP/HTTP traces endpoint for tests and benchmarks: `POST /v1/traces` with protobuf (or JSON)
- * bodies, decoded with the OpenTelemetry project's generated protobuf code, spans kept for assertions. It can
+ * bodies, decoded with protobufjs from the OTLP schema (`otlp-trace-schema.ts`), spans kept for assertions. It can
  * answer 503 to simulate a collector that is down, or be closed to refuse connections.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import protobuf from 'protobufjs';
+import { OTLP_TRACE_SCHEMA } from './otlp-trace-schema.ts';
 
-/**
- * `@opentelemetry/otlp-transformer` 0.216 is the last release whose protobufjs code, generated from
- * opentelemetry-proto, still holds the trace messages (later releases hand-write the trace encoder). It is
- * installed under an alias so it never
- * shadows the exporter's own, newer otlp-transformer.
- */
-interface ProtobufMessageType {
-  decode(buffer: Uint8Array): unknown;
-  toObject(message: unknown, options: Record<string, unknown>): unknown;
-  encode(message: unknown): { finish(): Uint8Array };
-  create(properties?: Record<string, unknown>): unknown;
-}
-const generated = createRequire(import.meta.url)('otlp-transformer-protobuf/build/src/generated/root.js') as {
-  opentelemetry: {
-    proto: {
-      collector: {
-        trace: {
-          v1: { ExportTraceServiceRequest: ProtobufMessageType; ExportTraceServiceResponse: ProtobufMessageType };
-        };
-      };
-    };
-  };
-};
-const { ExportTraceServiceRequest, ExportTraceServiceResponse } = generated.opentelemetry.proto.collector.trace.v1;
+const schema = protobuf.Root.fromJSON(OTLP_TRACE_SCHEMA);
+const ExportTraceServiceRequest = schema.lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+const ExportTraceServiceResponse = schema.lookupType(
+  'opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse',
+);
 const EMPTY_RESPONSE = ExportTraceServiceResponse.encode(ExportTraceServiceResponse.create()).finish();
 
 export type AttributeValue = string | number | boolean | readonly AttributeValue[] | undefined;

@@ -10,13 +10,13 @@ import {
   newId,
   PROBLEM,
   PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
   ProblemError,
   requestFingerprint,
   type ServiceTelemetry,
   serveOpenApiDocument,
 } from '@mesh-stack/service-kit';
 import { ATTR, SPAN_EVENT } from '@mesh-stack/service-kit/contract';
-import { PROBLEM_TYPE_BASE } from '@mesh-stack/service-kit/problem';
 import type { MiddlewareHandler } from 'hono';
 import packageJson from '../package.json' with { type: 'json' };
 import type { Faults } from './faults.ts';

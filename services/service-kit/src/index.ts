@@ -82,6 +82,7 @@ export {
 export {
   PROBLEM,
   PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
   ProblemError,
   type ProblemKind,
   ProblemSchema,

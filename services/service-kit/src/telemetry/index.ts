@@ -24,6 +24,11 @@ export {
   RequestIdPropagator,
   requestIdFrom,
 } from './propagation.ts';
+export {
+  NO_RECONCILIATION_TELEMETRY,
+  type ReconciliationTelemetry,
+  reconciliationTelemetry,
+} from './reconciliation.ts';
 export { INSTRUMENTATION_SCOPE } from './scope.ts';
 export { type StartTelemetryOptions, startTelemetry, type Telemetry } from './sdk.ts';
 export {
