@@ -49,7 +49,11 @@ export const OTLP_TRACE_SCHEMA: INamespace = {
                     KeyValueList: { fields: { values: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
                     KeyValue: { fields: { key: { type: 'string', id: 1 }, value: { type: 'AnyValue', id: 2 } } },
                     InstrumentationScope: {
-                      fields: { name: { type: 'string', id: 1 }, version: { type: 'string', id: 2 }, attributes: keyValues(3) },
+                      fields: {
+                        name: { type: 'string', id: 1 },
+                        version: { type: 'string', id: 2 },
+                        attributes: keyValues(3),
+                      },
                     },
                   },
                 },
