@@ -3,12 +3,14 @@
  * and the Watchdog feeds a heartbeat receiver. Webhooks point at loopback placeholders: replace them with
  * your pager, ticketing and dead-man's-switch integrations.
  */
+import type { ServiceName } from '@mesh-stack/service-kit/stack';
 import { META_ALERT } from './rules/meta.ts';
 import { ALERT_LABEL, type Severity } from './rules/model.ts';
 import { OUTAGE_ALERT } from './rules/outage.ts';
+import { RECONCILIATION_ALERT } from './rules/reconciliation.ts';
 import { SLO_ALERT } from './rules/slo.ts';
 import { SYMPTOM_ALERT } from './rules/symptoms.ts';
-import { SERVICE_IDENTITY } from './targets.ts';
+import { SERVICE_IDENTITY, TARGET_LABEL } from './targets.ts';
 
 export const RECEIVER = {
   page: 'page',
@@ -36,6 +38,9 @@ const ALERTNAME = 'alertname';
 const matcher = (label: string, value: string): string => `${label}=${JSON.stringify(value)}`;
 const oneOfMatcher = (label: string, values: readonly string[]): string =>
   `${label}=~${JSON.stringify(values.join('|'))}`;
+
+/** The service order reconciliation asks: while it is down, pending orders cannot be resolved. */
+const RECONCILIATION_DEPENDENCY: ServiceName = 'payment-service';
 
 /** One notification per alert per service per environment (and per SLO): never merge two clusters' pages. */
 export const GROUP_BY = [ALERTNAME, ...SERVICE_IDENTITY, ALERT_LABEL.slo] as const;
@@ -89,6 +94,15 @@ export const alertmanagerConfig = () => ({
       source_matchers: [matcher(ALERTNAME, OUTAGE_ALERT.serviceDown)],
       target_matchers: [oneOfMatcher(ALERTNAME, SERVICE_DOWN_INHIBITS)],
       equal: [...SERVICE_IDENTITY],
+    },
+    // The reconciler defers while payment-service is down, so pending orders age: the ServiceDown page says why.
+    {
+      source_matchers: [
+        matcher(ALERTNAME, OUTAGE_ALERT.serviceDown),
+        matcher(TARGET_LABEL.job, RECONCILIATION_DEPENDENCY),
+      ],
+      target_matchers: [matcher(ALERTNAME, RECONCILIATION_ALERT.ordersStuckPending)],
+      equal: [TARGET_LABEL.cluster, TARGET_LABEL.namespace],
     },
   ],
   receivers: [webhook(RECEIVER.page), webhook(RECEIVER.ticket), webhook(RECEIVER.heartbeat), { name: RECEIVER.none }],

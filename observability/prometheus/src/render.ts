@@ -18,6 +18,7 @@ import {
   runbookUrl,
 } from './rules/model.ts';
 import { OUTAGE_GROUPS, OUTAGE_TESTS } from './rules/outage.ts';
+import { RECONCILIATION_GROUPS, RECONCILIATION_TESTS } from './rules/reconciliation.ts';
 import { SLO_GROUPS } from './rules/slo.ts';
 import { sloTests } from './rules/slo-tests.ts';
 import { SYMPTOM_GROUPS, SYMPTOM_TESTS } from './rules/symptoms.ts';
@@ -37,6 +38,7 @@ export const RULE_FILES: readonly RuleFile[] = [
   OUTAGE_FILE,
   { name: 'meta', groups: META_GROUPS, tests: META_TESTS, needs: [OUTAGE_FILE] },
   { name: 'symptoms', groups: SYMPTOM_GROUPS, tests: SYMPTOM_TESTS },
+  { name: 'reconciliation', groups: RECONCILIATION_GROUPS, tests: RECONCILIATION_TESTS },
 ];
 
 const header = (source: string, notes: readonly string[] = []): string =>

@@ -229,3 +229,17 @@ export const promRound = (value: number, toNearest: number): number => {
   const inverse = 1 / toNearest;
   return Math.floor(value * inverse + 0.5) / inverse;
 };
+
+/** Prometheus's `humanizeDuration` template function, for durations of a second or more. */
+export const humanizeDuration = (seconds: number): string => {
+  if (!Number.isFinite(seconds) || Math.abs(seconds) < 1) throw new Error('only durations of 1 s or more');
+  const whole = Math.trunc(seconds);
+  const days = Math.trunc(whole / 86_400);
+  const hours = Math.trunc((whole / 3600) % 24);
+  const minutes = Math.trunc((whole / 60) % 60);
+  const rest = whole % 60;
+  if (days !== 0) return `${days}d ${hours}h ${minutes}m ${rest}s`;
+  if (hours !== 0) return `${hours}h ${minutes}m ${rest}s`;
+  if (minutes !== 0) return `${minutes}m ${rest}s`;
+  return `${formatG4(seconds)}s`;
+};
