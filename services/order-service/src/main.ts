@@ -12,8 +12,7 @@ import {
   runService,
   serverLimits,
 } from '@mesh-stack/service-kit';
-import { setupTelemetry } from '@mesh-stack/service-kit/telemetry';
-import { reconciliationTelemetry } from '@mesh-stack/service-kit/telemetry/reconciliation';
+import { reconciliationTelemetry, setupTelemetry } from '@mesh-stack/service-kit/telemetry';
 import packageJson from '../package.json' with { type: 'json' };
 import { createApp } from './app.ts';
 import { loadOrderServiceConfig, resolvedWithinSeconds, SERVICE_NAME } from './config.ts';

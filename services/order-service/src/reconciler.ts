@@ -8,7 +8,7 @@
  */
 import { DependencyUnavailableError, type Logger } from '@mesh-stack/service-kit';
 import { ATTR, type ReconcileOutcome, SPANS } from '@mesh-stack/service-kit/contract';
-import type { ReconciliationTelemetry } from '@mesh-stack/service-kit/telemetry/reconciliation';
+import type { ReconciliationTelemetry } from '@mesh-stack/service-kit/telemetry';
 import {
   NothingChargedError,
   type PaymentGateway,
