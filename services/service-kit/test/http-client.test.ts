@@ -1,9 +1,11 @@
 /** The kit's resilient client against real local HTTP servers: what it retries, how long it waits, what it forwards. */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { serve } from '@hono/node-server';
 import { createDeadline } from '../src/deadline.ts';
 import { createServiceClient, DependencyUnavailableError, type ServiceClientOptions } from '../src/http-client.ts';
 import { NO_TELEMETRY, type RetryEvent } from '../src/instrumentation.ts';
@@ -362,6 +364,40 @@ describe('service client deadlines', () => {
     const tighter = await caller.request('http://localhost/orders', { headers: { 'grpc-timeout': '2S' } });
     const { remainingMs } = (await tighter.json()) as { remainingMs: number };
     assert.ok(remainingMs > 0 && remainingMs <= 2000, `callee had ${remainingMs} ms`);
+  });
+
+  it('abandons its own downstream call when its caller disconnects, without retrying', async () => {
+    const downstreamReached = Promise.withResolvers<void>();
+    const downstreamClosed = Promise.withResolvers<void>();
+    const downstream = await startServer((response) => {
+      downstreamReached.resolve();
+      // Never answers; the socket closing is the middle service giving up.
+      response.on('close', () => downstreamClosed.resolve());
+    });
+    const { client, attempts } = recordingClient({ baseUrl: downstream.url, attemptTimeoutMs: 60_000, retries: 3 });
+    const middleError = Promise.withResolvers<unknown>();
+    const middle = createServiceApp({ logger: silentLogger });
+    middle.get('/proxy', async (c) => {
+      try {
+        await client.request({ method: 'GET', route: '/x', path: '/x' });
+      } catch (error) {
+        middleError.resolve(error);
+      }
+      return c.text('too late');
+    });
+    const server = serve({ fetch: middle.fetch, port: 0, hostname: '127.0.0.1' });
+    servers.push(server as unknown as { close(): void; closeAllConnections(): void });
+    await once(server, 'listening');
+    const caller = new AbortController();
+    const call = fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/proxy`, { signal: caller.signal });
+    await downstreamReached.promise;
+    caller.abort();
+    await assert.rejects(call);
+    await downstreamClosed.promise;
+    const error = await middleError.promise;
+    assert.ok(error instanceof DependencyUnavailableError, String(error));
+    assert.equal(error.lastErrorType, 'canceled');
+    assert.equal(attempts.length, 1);
   });
 
   it('tells a callee whose caller has given up that its deadline has passed', async () => {

@@ -7,6 +7,7 @@ import { Hono } from 'hono';
 import { exemplarTraceIds, labelValues, seriesOf } from '../../../../test/support/exposition.ts';
 import { type OtlpReceiver, SPAN_KIND, startOtlpReceiver } from '../../../../test/support/otlp-receiver.ts';
 import { promtoolCheckMetrics } from '../../../../test/support/promtool.ts';
+import { requestContext } from '../request-context.ts';
 import { ATTR, KNOWN_HTTP_METHODS, LABEL, LABEL_VALUE, METRIC } from './contract.ts';
 import { httpServerTelemetry } from './http-server.ts';
 import { createServiceMetrics } from './metrics.ts';
@@ -52,6 +53,8 @@ describe('httpServerTelemetry on a served Hono app', () => {
       env: {},
     });
     const app = new Hono();
+    // As createServiceApp composes it: the request context extracts the caller's context the span continues.
+    app.use(requestContext());
     app.use(httpServerTelemetry({ metrics }));
     app.get('/users/:id', (c) => c.json({ id: c.req.param('id') }));
     app.get('/slow', async (c) => {

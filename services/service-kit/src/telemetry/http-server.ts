@@ -83,7 +83,8 @@ interface DurationSeries {
 }
 
 /**
- * Creates the server telemetry middleware. Register it first, on `*`, so it measures everything after it.
+ * Creates the server telemetry middleware. Register it on `*` right after the kit's `requestContext()` (which
+ * extracts the caller's context it continues; `createServiceApp` does both), so it measures everything after it.
  * @example
  * app.use(httpServerTelemetry({ metrics }))
  */
