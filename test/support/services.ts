@@ -136,8 +136,14 @@ export interface TestStack {
   readonly user: ServiceProcess;
   readonly order: ServiceProcess;
   readonly payment: ServiceProcess;
-  /** Stops a service (SIGTERM) and starts it again on the same ports and data. */
-  restart(name: ServiceName): Promise<ServiceProcess>;
+  /** Stops a service (SIGTERM, or `signal`: SIGKILL for a crash) and starts it again on the same ports and data. */
+  restart(name: ServiceName, signal?: NodeJS.Signals): Promise<ServiceProcess>;
+  /** Stops one service (SIGTERM, or `signal`) and waits for its exit; {@link TestStack.start} brings it back. */
+  kill(name: ServiceName, signal?: NodeJS.Signals): Promise<number | null>;
+  /** Starts a stopped service again on its previous ports and data (waits for its old ports, see restart). */
+  start(name: ServiceName): Promise<ServiceProcess>;
+  /** Where a service keeps its data: `DATA_DIR` (SQLite: `<DATA_DIR>/<name>.sqlite`) and, on PostgreSQL, `DATABASE_URL`. */
+  databaseEnv(name: ServiceName): Readonly<Record<string, string>>;
   /** Stops whatever runs and drops the databases. */
   stop(): Promise<void>;
 }
@@ -189,6 +195,34 @@ export const startStack = async ({ backend, env = {} }: StartStackOptions): Prom
     return service;
   };
 
+  /** Starts `name` again on the ports of its previous (stopped) process. */
+  const startAgain = async (name: ServiceName): Promise<ServiceProcess> => {
+    const previous = get(name);
+    await previous.stop();
+    const dependencyUrls: Record<string, string> =
+      name === 'order-service'
+        ? { USER_SERVICE_URL: get('user-service').url, PAYMENT_SERVICE_URL: get('payment-service').url }
+        : {};
+    const env = envOf(name, {
+      ...dependencyUrls,
+      PORT: String(previous.port),
+      ADMIN_PORT: String(previous.adminPort),
+    });
+    // The old ports came from the ephemeral range: while the service was down, a connection of another test file may
+    // have been given one of them for a moment. Wait for it rather than fail.
+    let next: ServiceProcess | undefined;
+    for (let attempt = 1; next === undefined; attempt++) {
+      try {
+        next = await startService(name, { env });
+      } catch (error) {
+        if (attempt === RESTART_ATTEMPTS || !String(error).includes('EADDRINUSE')) throw error;
+        await sleep(500);
+      }
+    }
+    running.set(name, next);
+    return next;
+  };
+
   return {
     backend,
     get user() {
@@ -200,32 +234,13 @@ export const startStack = async ({ backend, env = {} }: StartStackOptions): Prom
     get payment() {
       return get('payment-service');
     },
-    async restart(name) {
-      const previous = get(name);
-      await previous.stop();
-      const dependencyUrls: Record<string, string> =
-        name === 'order-service'
-          ? { USER_SERVICE_URL: get('user-service').url, PAYMENT_SERVICE_URL: get('payment-service').url }
-          : {};
-      const env = envOf(name, {
-        ...dependencyUrls,
-        PORT: String(previous.port),
-        ADMIN_PORT: String(previous.adminPort),
-      });
-      // The old ports came from the ephemeral range: while the service was down, a connection of another test file may
-      // have been given one of them for a moment. Wait for it rather than fail.
-      let next: ServiceProcess | undefined;
-      for (let attempt = 1; next === undefined; attempt++) {
-        try {
-          next = await startService(name, { env });
-        } catch (error) {
-          if (attempt === RESTART_ATTEMPTS || !String(error).includes('EADDRINUSE')) throw error;
-          await sleep(500);
-        }
-      }
-      running.set(name, next);
-      return next;
+    kill: (name, signal = 'SIGTERM') => get(name).stop(signal),
+    start: startAgain,
+    async restart(name, signal = 'SIGTERM') {
+      await get(name).stop(signal);
+      return startAgain(name);
     },
+    databaseEnv: (name) => databases.get(name)?.env ?? {},
     async stop() {
       await Promise.all([...running.values()].map((service) => service.stop()));
       await Promise.all([...databases.values()].map((database) => database.drop()));

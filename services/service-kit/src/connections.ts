@@ -1,14 +1,19 @@
 /**
- * @module The responses in flight on an HTTP server, and its drain: once draining, no connection takes a new
- * request, and the server closes as soon as the requests it already accepted are answered.
+ * @module The responses in flight on an HTTP server, and its drain: once draining, the server stops listening, every
+ * connection takes at most one more request, and the drain ends as soon as the requests it accepted are answered.
  *
- * Node's `server.close()` only stops accepting connections: a kept-alive connection goes on taking requests until
- * it idles. So while draining, every response that has not started yet is sent with `Connection: close` (Node then
- * closes the socket right after it), a response whose head was already sent closes its connection as soon as it
- * ends, and idle connections are closed at once. A client whose request was accepted gets its whole answer, never a
- * reset; `close()` resolves when the last accepted request is answered, not on a polling interval.
+ * Node's `server.close()` only stops listening (and closes the connections idle at that instant): a kept-alive
+ * connection goes on taking requests until it idles. So while draining:
+ * - every response that has not started is sent with `Connection: close`, and Node closes the socket right after
+ *   it: a client whose request was accepted gets its whole answer, then a clean close, never a reset;
+ * - a request that arrives on an idle kept-alive connection is still answered, with `Connection: close`: closing
+ *   such a connection while a client may be writing to it is what resets clients (an HTTP/1.1 server cannot know
+ *   that a request is on its way);
+ * - once nothing is in flight, the connections still idle are closed and the drain ends. When a load balancer
+ *   stopped sending on readiness, none of them gets another request; the drain is as long as the longest request.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { Server as NetServer } from 'node:net';
 import type { Duplex } from 'node:stream';
 
 export interface TrackedServer {
@@ -22,39 +27,47 @@ export interface TrackedServer {
 
 /** Must be called before the server receives its first request: the listener runs before the app's. */
 export const trackConnections = (server: Server): TrackedServer => {
-  const responses = new Map<Duplex, ServerResponse>();
+  const inFlight = new Set<ServerResponse>();
+  /** The latest response per connection (a pipelined request's response waits behind the one before it). */
+  const latestOn = new Map<Duplex, ServerResponse>();
   let draining: Promise<void> | undefined;
 
-  // Runs after Node has fully detached the socket from the response, so an idle connection counts as idle.
-  const closeIdleSoon = () => setImmediate(() => server.closeIdleConnections());
+  // setImmediate: runs once Node has detached the finished response from its socket, so the socket counts as idle.
+  const closeIdleWhenNothingInFlight = () =>
+    setImmediate(() => {
+      if (inFlight.size === 0) server.closeIdleConnections();
+    });
 
   server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;
-    responses.set(socket, response);
-    // A request already on the wire when the drain began (pipelined, or raced with it) is still answered, last.
+    inFlight.add(response);
+    latestOn.set(socket, response);
     if (draining) response.shouldKeepAlive = false;
     response.once('close', () => {
-      if (responses.get(socket) === response) responses.delete(socket);
-      if (draining) closeIdleSoon();
+      inFlight.delete(response);
+      if (latestOn.get(socket) === response) latestOn.delete(socket);
+      if (draining) closeIdleWhenNothingInFlight();
     });
   });
 
   const drain = (): Promise<void> => {
     draining ??= new Promise<void>((resolve) => {
-      for (const response of responses.values()) {
-        // Not started yet: its head will say `Connection: close` and Node closes the socket after it.
-        // Already started: closed as an idle connection when it ends (the 'close' listener above).
+      for (const response of inFlight) {
+        // Not started yet: its head will say `Connection: close`. Already started: its connection idles when it ends
+        // and is closed with the other idle ones (or answers one more request, with `Connection: close`).
         if (!response.headersSent) response.shouldKeepAlive = false;
       }
-      server.close(() => resolve());
-      server.closeIdleConnections();
+      // net.Server's close, not http.Server's: the latter also closes the connections idle right now, and resets a
+      // client whose request on one of them is already on the wire. Resolves once every connection is closed.
+      NetServer.prototype.close.call(server, () => resolve());
+      closeIdleWhenNothingInFlight();
     });
     return draining;
   };
 
   return {
-    responseOn: (socket) => responses.get(socket),
-    inFlight: () => responses.size,
+    responseOn: (socket) => latestOn.get(socket),
+    inFlight: () => inFlight.size,
     drain,
   };
 };
