@@ -1,6 +1,7 @@
 /**
  * SIGTERM while order-service is busy (real processes, SQLite and PostgreSQL): readiness turns to "draining" at once,
- * every request already in flight completes successfully, and the process exits 0.
+ * every request already in flight completes successfully with `Connection: close` (its connection takes no other
+ * request), the drain ends with the last of them rather than at the grace period, and the process exits 0.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +15,8 @@ const IN_FLIGHT_REQUESTS = 16;
 const PAYMENT_LATENCY_MS = 4000;
 /** Upper bound for all requests to reach the payment step (a busy CI machine can be slow to accept them). */
 const IN_FLIGHT_TIMEOUT_MS = 15_000;
+/** Far above the slow payments: a drain that waited for anything but them would show. */
+const SHUTDOWN_GRACE_MS = 60_000;
 
 for (const backend of DATABASE_BACKENDS) {
   describe(`graceful shutdown (${backend})`, () => {
@@ -22,7 +25,13 @@ for (const backend of DATABASE_BACKENDS) {
     before(async () => {
       stack = await startStack({
         backend,
-        env: { 'order-service': { PAYMENT_SERVICE_TIMEOUT_MS: '10000', DEPENDENCY_DEADLINE_MS: '15000' } },
+        env: {
+          'order-service': {
+            PAYMENT_SERVICE_TIMEOUT_MS: '10000',
+            DEPENDENCY_DEADLINE_MS: '15000',
+            SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
+          },
+        },
       });
     });
     after(async () => {
@@ -81,9 +90,13 @@ for (const backend of DATABASE_BACKENDS) {
         assert.ok(!(result instanceof Error), `an in-flight request failed: ${String(result)}\n${orders.logs()}`);
         assert.equal(result.status, 201, result.text);
         assert.equal(result.body.status, 'paid');
+        assert.equal(result.headers.get('connection'), 'close');
       }
       assert.equal(await orders.exited, 0, orders.logs());
-      assert.match(orders.logs(), /"msg":"stopped"/);
+      const stopped = /"drainMs":(\d+)[^\n]*"msg":"stopped"/.exec(orders.logs());
+      assert.ok(stopped, orders.logs());
+      // The drain lasts as long as the slow payments still running, far less than the grace period.
+      assert.ok(Number(stopped[1]) < SHUTDOWN_GRACE_MS / 4, `the drain took ${stopped[1]} ms`);
     });
   });
 }
