@@ -8,9 +8,12 @@
  * - targets: PromQL that parses and names only known metrics and labels; `rate`/`irate`/`increase` over
  *   `$__rate_interval`; counters only inside them; `job`/`instance` matchers on the dashboard's variables
  *   wherever the dashboard has such a variable and the metric carries the label;
- * - dashboard: read-only, a fixed uid.
+ * - dashboard: read-only, a fixed uid;
+ * - telling the truth at a glance: thresholds on every stat and burn-rate panel (so −200% budget or 0 targets up
+ *   never shows green), exemplars requested on every quantile of a histogram the services attach trace exemplars to.
  */
 
+import { METRIC } from '@mesh-stack/service-kit/contract';
 import type { Catalog } from '../../prometheus/src/catalog.ts';
 import { checkExpression, checkVariableQuery } from '../../prometheus/src/promql/check.ts';
 import { inspectExpression } from '../../prometheus/src/promql/inspect.ts';
@@ -23,6 +26,13 @@ const DATASOURCE_UIDS = new Set([`\${${DATASOURCE_VARIABLE}}`, `$${DATASOURCE_VA
 /** dashboard-linter's variable rules: `job` and `instance` must be filtered on wherever they exist. */
 const SCOPING_VARIABLES = [TARGET_LABEL.job, TARGET_LABEL.instance] as const;
 const UID_PATTERN = /^[a-z0-9][a-z0-9-]{0,39}$/;
+/** Histograms whose buckets carry `trace_id` exemplars (the services' observeDuration). */
+const EXEMPLAR_HISTOGRAMS = [
+  METRIC.httpServerRequestDuration.name,
+  METRIC.httpClientRequestDuration.name,
+  METRIC.dbClientOperationDuration.name,
+].map((name) => `${name}_bucket`);
+const BURN_RATE_TITLE = /burn rate/i;
 
 interface Ref {
   type?: string;
@@ -34,8 +44,8 @@ interface LintPanel {
   title?: string;
   description?: string;
   datasource?: Ref;
-  fieldConfig?: { defaults?: { unit?: string } };
-  targets?: { refId?: string; expr?: string; datasource?: Ref }[];
+  fieldConfig?: { defaults?: { unit?: string; thresholds?: { steps?: unknown[] } } };
+  targets?: { refId?: string; expr?: string; datasource?: Ref; exemplar?: boolean }[];
 }
 interface LintVariable {
   name?: string;
@@ -100,8 +110,19 @@ export const lintDashboard = (model: DashboardJson, catalog: Catalog): string[] 
     if (!panel.fieldConfig?.defaults?.unit?.trim()) problems.push(`${where(panel)} has no unit`);
     if (!usesDatasourceVariable(panel.datasource))
       problems.push(`${where(panel)} does not use $${DATASOURCE_VARIABLE}`);
+    const needsThresholds = panel.type === 'stat' || BURN_RATE_TITLE.test(panel.title ?? '');
+    if (needsThresholds && (panel.fieldConfig?.defaults?.thresholds?.steps ?? []).length === 0)
+      problems.push(`${where(panel)} has no thresholds`);
     const targets = panel.targets ?? [];
     if (targets.length === 0) problems.push(`${where(panel)} has no targets`);
+    for (const target of targets) {
+      const expr = target.expr ?? '';
+      const exemplarHistogram = EXEMPLAR_HISTOGRAMS.find((bucket) => expr.includes(bucket));
+      if (expr.includes('histogram_quantile(') && exemplarHistogram && target.exemplar !== true)
+        problems.push(
+          `${where(panel)} target ${target.refId ?? '?'}: a ${exemplarHistogram} quantile without exemplars`,
+        );
+    }
     for (const target of targets) {
       const at = `${where(panel)} target ${target.refId ?? '?'}`;
       if (!target.refId) problems.push(`${at} has no refId`);

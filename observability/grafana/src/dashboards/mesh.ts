@@ -33,8 +33,8 @@ const byEdge = [ISTIO_LABEL.sourceWorkload, ISTIO_LABEL.destinationWorkload];
 const destinationLegend = `{{${ISTIO_LABEL.destinationWorkload}}}`;
 const edgeLegend = `{{${ISTIO_LABEL.sourceWorkload}}} → {{${ISTIO_LABEL.destinationWorkload}}}`;
 
-const istioShare = (part: readonly Matcher[]): string =>
-  `${sumBy(byDestination, rate(sel(istio, ...destinationSide, ...part)))} / ${sumBy(byDestination, rate(sel(istio, ...destinationSide)))}`;
+const istioShare = (part: readonly Matcher[], side: readonly Matcher[] = destinationSide): string =>
+  `${sumBy(byDestination, rate(sel(istio, ...side, ...part)))} / ${sumBy(byDestination, rate(sel(istio, ...side)))}`;
 
 const inbound = [eq(LINKERD_LABEL.direction, LINKERD_VALUE.inbound), re(TARGET_LABEL.namespace, '$namespace')];
 const byDeployment = [LINKERD_LABEL.deployment];
@@ -72,9 +72,16 @@ export const meshDashboard: DashboardSpec = {
         istioPanel({
           kind: 'timeseries',
           title: 'Istio success ratio by destination',
-          description: 'Share of requests to each workload not answered with a 5xx (destination proxy).',
+          description:
+            'Share of requests to each workload not answered with a 5xx, from both sides: the server proxy sees what the workload answered; the client proxy also sees the 503s Envoy made up itself (UO overflow, UH no healthy upstream, URX retries exhausted) that never reached it. A gap between the two lines is the mesh failing requests.',
           unit: 'percentunit',
-          queries: [{ expr: istioShare([nre(ISTIO_LABEL.responseCode, '5..')]), legend: destinationLegend }],
+          queries: [
+            { expr: istioShare([nre(ISTIO_LABEL.responseCode, '5..')]), legend: `${destinationLegend} (server proxy)` },
+            {
+              expr: istioShare([nre(ISTIO_LABEL.responseCode, '5..')], sourceSide),
+              legend: `${destinationLegend} (client proxy)`,
+            },
+          ],
           width: 8,
           min: 0,
           max: 1,

@@ -7,10 +7,13 @@ import { SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
 import { PROMETHEUS_METRIC } from '../../../prometheus/src/external-metrics.ts';
 import { count, oneOf, quantile, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
 import { ALERT_LABEL } from '../../../prometheus/src/rules/model.ts';
+import { STUCK_PENDING_AGE_SECONDS } from '../../../prometheus/src/rules/reconciliation.ts';
 import { SLO_RECORD } from '../../../prometheus/src/rules/slo.ts';
+import { THRESHOLD } from '../../../prometheus/src/rules/symptoms.ts';
 import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
 import { errorRatio, JOB_MATCHER, latency, requestRate } from '../lib/queries.ts';
-import { type DashboardSpec, queryVariable } from '../lib/spec.ts';
+import { type DashboardSpec, higherIsBetter, lowerIsBetter, queryVariable } from '../lib/spec.ts';
+import { BUDGET_LEFT_THRESHOLDS } from './slo.ts';
 
 const byJob = [TARGET_LABEL.job];
 const jobLegend = `{{${TARGET_LABEL.job}}}`;
@@ -112,6 +115,51 @@ export const overviewDashboard: DashboardSpec = {
       ],
     },
     {
+      title: 'Order reconciliation',
+      panels: [
+        {
+          kind: 'timeseries',
+          title: 'Pending orders and the oldest one',
+          description: `Orders whose payment outcome is not recorded yet, and the age of the oldest (read from the orders database by each order-service replica). The reconciler resolves them within seconds; the dashed line at ${STUCK_PENDING_AGE_SECONDS / 60} minutes is where MeshStackOrdersStuckPending pages.`,
+          unit: 's',
+          queries: [
+            {
+              expr: `max(${sel(METRIC.ordersPendingOldestAge.name, JOB_MATCHER)})`,
+              legend: 'oldest pending age',
+            },
+          ],
+          width: 8,
+          min: 0,
+          thresholds: lowerIsBetter(STUCK_PENDING_AGE_SECONDS / 3, STUCK_PENDING_AGE_SECONDS),
+        },
+        {
+          kind: 'stat',
+          title: 'Orders pending now',
+          description:
+            'Orders pending right now (every replica reads the same database, so the highest reading is the count). A few during a payment-service outage; growing without one means reconciliation is stuck.',
+          unit: 'short',
+          queries: [{ expr: `max(${sel(METRIC.ordersPending.name, JOB_MATCHER)})`, legend: 'pending' }],
+          width: 4,
+          thresholds: lowerIsBetter(10, 100),
+        },
+        {
+          kind: 'timeseries',
+          title: 'Reconciliations by outcome',
+          description:
+            'Pending orders the reconciler handled per second: completed as paid or payment_failed from the payment it found, recharged with the same key, or deferred because payment-service could not answer.',
+          unit: 'ops',
+          queries: [
+            {
+              expr: sumBy([LABEL.outcome], rate(sel(METRIC.orderReconciliations.name, JOB_MATCHER))),
+              legend: `{{${LABEL.outcome}}}`,
+            },
+          ],
+          width: 12,
+          stacked: true,
+        },
+      ],
+    },
+    {
       title: 'Error budget and health',
       panels: [
         {
@@ -127,6 +175,7 @@ export const overviewDashboard: DashboardSpec = {
             },
           ],
           width: 16,
+          thresholds: BUDGET_LEFT_THRESHOLDS,
         },
         {
           kind: 'stat',
@@ -136,6 +185,7 @@ export const overviewDashboard: DashboardSpec = {
           unit: 'short',
           queries: [{ expr: sumBy(byJob, sel(PROMETHEUS_METRIC.up.name, JOB_MATCHER)), legend: jobLegend }],
           width: 4,
+          thresholds: higherIsBetter(1, 1),
         },
         {
           kind: 'stat',
@@ -150,6 +200,7 @@ export const overviewDashboard: DashboardSpec = {
             },
           ],
           width: 4,
+          thresholds: lowerIsBetter(THRESHOLD.eventLoopLagSeconds / 2, THRESHOLD.eventLoopLagSeconds),
         },
       ],
     },

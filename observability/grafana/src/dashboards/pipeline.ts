@@ -12,7 +12,7 @@ import {
   SPANMETRICS_LABEL,
   SPANMETRICS_METRIC,
 } from '../../../prometheus/src/external-metrics.ts';
-import { eq, ne, oneOf, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
+import { eq, ne, oneOf, orZeroPerGroup, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
 import { SCRAPE_JOB } from '../../../prometheus/src/scrape/jobs.ts';
 import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
 import type { DashboardSpec } from '../lib/spec.ts';
@@ -54,11 +54,19 @@ export const pipelineDashboard: DashboardSpec = {
           unit: 'ops',
           queries: [
             {
-              expr: `${sumBy([...byJob, LABEL.errorType], rate(sel(METRIC.spansProcessed.name, services, failed)))} or ${sumBy(byJob, rate(sel(METRIC.spansProcessed.name, services)))} * 0`,
+              expr: orZeroPerGroup(
+                sumBy([...byJob, LABEL.errorType], rate(sel(METRIC.spansProcessed.name, services, failed))),
+                sumBy(byJob, rate(sel(METRIC.spansProcessed.name, services))),
+                byJob,
+              ),
               legend: `dropped ${jobLegend} {{${LABEL.errorType}}}`,
             },
             {
-              expr: `${sumBy([...byJob, LABEL.errorType], rate(sel(METRIC.spansExported.name, services, failed)))} or ${sumBy(byJob, rate(sel(METRIC.spansExported.name, services)))} * 0`,
+              expr: orZeroPerGroup(
+                sumBy([...byJob, LABEL.errorType], rate(sel(METRIC.spansExported.name, services, failed))),
+                sumBy(byJob, rate(sel(METRIC.spansExported.name, services))),
+                byJob,
+              ),
               legend: `export failed ${jobLegend} {{${LABEL.errorType}}}`,
             },
           ],

@@ -3,7 +3,17 @@
  * (click through to the trace in Jaeger), its dependencies and retries, its database, and the Node runtime.
  */
 import { LABEL, METRIC, RUNTIME_METRIC } from '@mesh-stack/service-kit/contract';
-import { bucket, count, LE, quantile, rate, sel, sum, sumBy } from '../../../prometheus/src/promql/build.ts';
+import {
+  bucket,
+  count,
+  LE,
+  orZeroPerGroup,
+  quantile,
+  rate,
+  sel,
+  sum,
+  sumBy,
+} from '../../../prometheus/src/promql/build.ts';
 import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
 import { errorRatio, INSTANCE_MATCHER, JOB_MATCHER, latency, requestRate } from '../lib/queries.ts';
 import { type DashboardSpec, queryVariable } from '../lib/spec.ts';
@@ -139,7 +149,11 @@ export const serviceDashboard: DashboardSpec = {
           unit: 'ops',
           queries: [
             {
-              expr: `${sumBy([...byPeer, LABEL.retryReason], rate(sel(METRIC.httpClientRetries.name, ...scope)))} or ${sumBy(byPeer, rate(sel(count(client), ...scope)))} * 0`,
+              expr: orZeroPerGroup(
+                sumBy([...byPeer, LABEL.retryReason], rate(sel(METRIC.httpClientRetries.name, ...scope))),
+                sumBy(byPeer, rate(sel(count(client), ...scope))),
+                byPeer,
+              ),
               legend: `{{${LABEL.peerService}}} {{${LABEL.retryReason}}}`,
             },
           ],
@@ -172,6 +186,7 @@ export const serviceDashboard: DashboardSpec = {
             {
               expr: quantile(0.95, db, scope, [LABEL.dbOperationName]),
               legend: `{{${LABEL.dbOperationName}}}`,
+              exemplar: true,
             },
           ],
           width: 12,

@@ -13,7 +13,7 @@ import {
   SLO_RECORD,
 } from '../../../prometheus/src/rules/slo.ts';
 import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
-import { type DashboardSpec, type PanelSpec, queryVariable } from '../lib/spec.ts';
+import { type DashboardSpec, higherIsBetter, lowerIsBetter, type PanelSpec, queryVariable } from '../lib/spec.ts';
 
 const SLO_MATCHER = re(ALERT_LABEL.slo, '$slo');
 const sloLegend = `{{${ALERT_LABEL.slo}}}`;
@@ -23,8 +23,12 @@ const onSlo = `on (${ALERT_LABEL.slo}, ${TARGET_LABEL.job})`;
 const burnRate = (window: string): string =>
   `${sel(SLO_RECORD.errorRatio(window), SLO_MATCHER)} / ${onSlo} ${sel(SLO_RECORD.errorBudget, SLO_MATCHER)}`;
 
+/** Budget left: red once the objective is missed, amber in its last quarter. */
+export const BUDGET_LEFT_THRESHOLDS = higherIsBetter(0, 0.25);
+
 const burnPanel = (severity: 'critical' | 'warning'): PanelSpec => {
   const pairs = BURN_WINDOWS.filter((pair) => pair.severity === severity);
+  const factors = pairs.map((pair) => pair.factor).sort((a, b) => a - b);
   const label = severity === 'critical' ? 'page' : 'ticket';
   return {
     kind: 'timeseries',
@@ -35,6 +39,9 @@ const burnPanel = (severity: 'critical' | 'warning'): PanelSpec => {
       [pair.long, pair.short].map((window) => ({ expr: burnRate(window), legend: `${sloLegend} ${window}` })),
     ),
     width: 12,
+    min: 0,
+    // The alert factors as lines: above the lower one a pair can fire, above the higher one both can.
+    thresholds: lowerIsBetter(factors[0] ?? 1, factors.at(-1) ?? 1),
   };
 };
 
@@ -61,6 +68,7 @@ export const sloDashboard: DashboardSpec = {
           unit: 'percentunit',
           queries: [{ expr: sel(SLO_RECORD.errorBudgetRemaining, SLO_MATCHER), legend: sloLegend }],
           width: 12,
+          thresholds: BUDGET_LEFT_THRESHOLDS,
         },
         {
           kind: 'stat',
@@ -69,6 +77,8 @@ export const sloDashboard: DashboardSpec = {
           unit: 'percentunit',
           queries: [{ expr: sel(SLO_RECORD.objective, SLO_MATCHER), legend: sloLegend }],
           width: 8,
+          // A target, not a state: one neutral colour.
+          thresholds: { steps: [{ from: null, color: 'blue' }] },
         },
         {
           kind: 'stat',
@@ -82,6 +92,7 @@ export const sloDashboard: DashboardSpec = {
             },
           ],
           width: 4,
+          thresholds: lowerIsBetter(1, 1),
         },
       ],
     },

@@ -33,6 +33,34 @@ export interface QuerySpec {
   readonly heatmap?: boolean;
 }
 
+/** Grafana's named colours for threshold steps. */
+export type ThresholdColor = 'green' | 'orange' | 'red' | 'blue' | 'text';
+
+/**
+ * Colour steps, lowest first: the first step's `from` is `null` (minus infinity). Stat panels colour their value
+ * with them; time series draw them as dashed lines, so a budget of −200% or zero targets up never shows green.
+ */
+export interface Thresholds {
+  readonly steps: readonly { readonly from: number | null; readonly color: ThresholdColor }[];
+}
+
+/** Green above `amber`, orange between `red` and `amber`, red below `red` (budget left, targets up). */
+export const higherIsBetter = (red: number, amber: number): Thresholds => ({
+  steps: [
+    { from: null, color: 'red' },
+    { from: red, color: 'orange' },
+    { from: amber, color: 'green' },
+  ],
+});
+/** Green below `amber`, orange from `amber`, red from `red` (burn rate, lag, age). */
+export const lowerIsBetter = (amber: number, red: number): Thresholds => ({
+  steps: [
+    { from: null, color: 'green' },
+    { from: amber, color: 'orange' },
+    { from: red, color: 'red' },
+  ],
+});
+
 export interface PanelSpec {
   readonly kind: 'timeseries' | 'stat' | 'heatmap';
   readonly title: string;
@@ -47,6 +75,8 @@ export interface PanelSpec {
   readonly min?: number;
   readonly max?: number;
   readonly stacked?: boolean;
+  /** Required on stat panels (the lint checks it); on time series, drawn as dashed lines. */
+  readonly thresholds?: Thresholds;
 }
 
 export interface RowSpec {
@@ -87,6 +117,11 @@ const legend = (): common.VizLegendOptionsBuilder =>
     .placement(common.LegendPlacement.Bottom)
     .calcs(['mean', 'max', 'lastNotNull']);
 
+const thresholdsConfig = (thresholds: Thresholds): dashboard.ThresholdsConfigBuilder =>
+  new dashboard.ThresholdsConfigBuilder()
+    .mode(dashboard.ThresholdsMode.Absolute)
+    .steps(thresholds.steps.map((step) => ({ value: step.from, color: step.color })));
+
 const description = (spec: PanelSpec): string =>
   spec.meshOnly ? `${meshOnlyMark(spec.meshOnly)} ${spec.description}` : spec.description;
 
@@ -109,6 +144,7 @@ const buildPanel = (spec: PanelSpec, id: number) => {
       .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false));
     if (spec.min !== undefined) panel.min(spec.min);
     if (spec.max !== undefined) panel.max(spec.max);
+    if (spec.thresholds) panel.thresholds(thresholdsConfig(spec.thresholds));
     return panel;
   }
   if (spec.kind === 'heatmap') {
@@ -140,6 +176,11 @@ const buildPanel = (spec: PanelSpec, id: number) => {
   if (spec.stacked) panel.stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
   if (spec.min !== undefined) panel.min(spec.min);
   if (spec.max !== undefined) panel.max(spec.max);
+  if (spec.thresholds) {
+    panel
+      .thresholds(thresholdsConfig(spec.thresholds))
+      .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
+  }
   return panel;
 };
 

@@ -57,3 +57,11 @@ export const quantile = (
  * labels has no series until its first increment), and that still exists when every request is a `part`.
  */
 export const ratioOrZero = (part: string, total: string): string => `(${part} or ${total} * 0) / ${total}`;
+
+/**
+ * `part` broken down by more labels than `total` (e.g. by job and reason), or a single 0 per group (`by`) where no
+ * `part` series exists yet. The plain `part or total * 0` would add a zero line to every group, even beside its
+ * real series, since the two sides never have the same labels.
+ */
+export const orZeroPerGroup = (part: string, total: string, by: readonly string[]): string =>
+  `${part} or (${total} * 0 unless on (${by.join(', ')}) ${part})`;
