@@ -6,7 +6,9 @@
  * 2. PostgreSQL: the default cluster running on 127.0.0.1:5432 with role `mesh`/`mesh` (CREATEDB) for the tests.
  * 3. Go tools: every `tools/<name>/go.mod` built with `go install tool` into `.tools/bin` (skipped while its hash stamp
  *    matches), then the collector built by ocb from `observability/otel-collector/builder-config.yaml`.
- * 4. Hooks: every `tools/<name>/postinstall.ts`, run with Node (see scripts/lib/setup/hooks.ts for the contract).
+ * 4. Python tools: Schemathesis, pinned in `tools/schemathesis/requirements.txt`, in the virtual environment
+ *    `.tools/venv` (skipped while its hash stamp matches).
+ * 5. Hooks: every `tools/<name>/postinstall.ts`, run with Node (see scripts/lib/setup/hooks.ts for the contract).
  *
  * Concurrent runs (two terminals, `npm test` beside `npm start`) serialise on a lock file, so a build never runs twice.
  */
@@ -19,6 +21,7 @@ import { debianSummary, ensureDebianPackages } from './lib/setup/debian.ts';
 import { ensureGoTools } from './lib/setup/go-tools.ts';
 import { runPostinstallHooks } from './lib/setup/hooks.ts';
 import { ensurePostgres } from './lib/setup/postgres.ts';
+import { ensurePythonTools } from './lib/setup/python.ts';
 import { TOOLS_DIR } from './lib/tools.ts';
 
 const LOCK_HELD = 'MESH_STACK_SETUP_LOCKED';
@@ -47,10 +50,16 @@ const main = (): void => {
   ensurePostgres();
   const built = ensureGoTools();
   const collectorBuilt = ensureCollector();
+  const pythonInstalled = ensurePythonTools();
   runPostinstallHooks();
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  const what = built.length > 0 || collectorBuilt ? 'installed what was missing' : 'everything already installed';
-  log(`${what} in ${seconds} s (${debianSummary()}; PostgreSQL on 127.0.0.1:5432; Go tools in .tools/bin)`);
+  const what =
+    built.length > 0 || collectorBuilt || pythonInstalled
+      ? 'installed what was missing'
+      : 'everything already installed';
+  log(
+    `${what} in ${seconds} s (${debianSummary()}; PostgreSQL on 127.0.0.1:5432; Go tools in .tools/bin; Schemathesis in .tools/venv)`,
+  );
 };
 
 if (process.env[LOCK_HELD] !== '1') {

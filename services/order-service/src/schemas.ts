@@ -7,6 +7,7 @@ import {
   MAX_TOTAL_AMOUNT_MINOR,
   pageQueryShape,
   pageSchema,
+  SEMANTIC_RULE,
 } from '@mesh-stack/service-kit';
 
 export const ORDER_STATUSES = ['pending', 'paid', 'payment_failed'] as const;
@@ -41,13 +42,22 @@ export const CreateOrderBody = z
   .refine((order) => orderTotal(order.items) <= MAX_TOTAL_AMOUNT_MINOR, {
     path: ['items'],
     message: `the total must be at most ${MAX_TOTAL_AMOUNT_MINOR} minor units`,
+    ...SEMANTIC_RULE,
   })
-  .openapi('CreateOrder');
+  .openapi('CreateOrder', {
+    description:
+      `The order total (the sum of quantity × unitAmountMinor over the items) must be at most ` +
+      `${MAX_TOTAL_AMOUNT_MINOR} minor units; a larger total is refused with 422 (\`rule-violated\`, an error on ` +
+      '`items`): JSON Schema cannot express a sum, so the document states it here.',
+  });
 export type CreateOrderBody = z.infer<typeof CreateOrderBody>;
 
 export const CreateOrderHeaders = z.object({
+  // Header names are case-insensitive and Hono's validator sees them lower-cased: the parameter is named as the key,
+  // or the generator refuses the document ("Conflicting names for parameter").
   'idempotency-key': IdempotencyKeySchema.optional().openapi({
-    param: { name: 'Idempotency-Key', in: 'header', required: false },
+    param: { name: 'idempotency-key', in: 'header', required: false },
+    example: '0190f5c8-7a3e-7cc1-8f4e-2b9d6c1a0e11',
   }),
 });
 
@@ -69,10 +79,15 @@ export type Order = z.infer<typeof Order>;
 export const OrderPage = pageSchema(Order).openapi('OrderPage');
 
 export const ListOrdersQuery = z.strictObject({
-  userId: z.uuid().optional().openapi({ description: 'Only the orders of this user.' }),
+  // Required: the public entry point never lists every user's orders at once.
+  userId: z.uuid().openapi({ description: 'The user whose orders to list (required).' }),
   ...pageQueryShape,
 });
 
 export const OrderIdParams = z.object({
-  id: z.string().openapi({ param: { name: 'id', in: 'path' }, format: 'uuid' }),
+  id: z.string().openapi({
+    param: { name: 'id', in: 'path' },
+    format: 'uuid',
+    description: 'An order id. Anything that is not a UUID names no order (404).',
+  }),
 });

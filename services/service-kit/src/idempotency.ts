@@ -9,11 +9,26 @@ export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 /** Set to `true` on a response that replays the first result for a key. */
 export const IDEMPOTENT_REPLAYED_HEADER = 'idempotent-replayed';
 
-/** docs/api.md: 1–255 printable ASCII characters. */
+/**
+ * docs/api.md: 1–255 printable ASCII characters, no comma, no space at either end. HTTP strips the spaces around a
+ * header value, and joins repeated headers with `, `: without those two rules `" k"` would silently become `"k"`, and
+ * two `Idempotency-Key` headers would become one key `"a, b"`. A repeated header is refused instead (400).
+ */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x2b\x2d-\x7e](?:[\x20-\x2b\x2d-\x7e]{0,253}[\x21-\x2b\x2d-\x7e])?$/;
+
 export const IdempotencyKeySchema = z
   .string()
-  .regex(/^[\x20-\x7e]{1,255}$/, 'must be 1–255 printable ASCII characters')
-  .openapi({ description: 'Makes the request safe to repeat: a repeat returns the first result.' });
+  .regex(
+    IDEMPOTENCY_KEY_PATTERN,
+    'must be 1–255 printable ASCII characters without commas or surrounding spaces, and sent once',
+  )
+  .openapi({
+    description:
+      'Makes the request safe to repeat: a repeat returns the first result. 1–255 printable ASCII characters, no ' +
+      'comma, no space at either end; the header must be sent once (repeated headers are joined with a comma, ' +
+      'so they are refused).',
+    pattern: IDEMPOTENCY_KEY_PATTERN.source,
+  });
 
 const canonicalJson = (value: unknown): string => {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

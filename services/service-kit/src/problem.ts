@@ -28,12 +28,22 @@ export const PROBLEM = {
     status: 415,
     title: 'The request body must be application/json.',
   },
+  unsupportedContentEncoding: {
+    slug: 'unsupported-content-encoding',
+    status: 415,
+    title: 'The Content-Encoding of the request body is not supported.',
+  },
   idempotencyKeyReused: {
     slug: 'idempotency-key-reused',
     status: 422,
     title: 'This Idempotency-Key was already used with a different request.',
   },
   unknownUser: { slug: 'unknown-user', status: 422, title: 'The user does not exist.' },
+  ruleViolated: {
+    slug: 'rule-violated',
+    status: 422,
+    title: 'The request matches the schema but breaks a rule of the service.',
+  },
   internal: { slug: 'internal-error', status: 500, title: 'An unexpected error occurred.' },
   dependencyUnavailable: {
     slug: 'dependency-unavailable',
@@ -68,6 +78,14 @@ export interface ProblemOptions {
   /** Response headers, e.g. `Retry-After` or `Allow`. */
   readonly headers?: Readonly<Record<string, string>>;
 }
+
+/** Marks a zod refinement as a rule the OpenAPI schema cannot express: breaking only such rules is a 422, not a 400. */
+export const SEMANTIC_RULE_PARAM = 'semanticRule';
+/**
+ * @example
+ * z.object({ ... }).refine(withinLimit, { path: ['items'], message: 'the total is too large', ...SEMANTIC_RULE })
+ */
+export const SEMANTIC_RULE = { params: { [SEMANTIC_RULE_PARAM]: true } } as const;
 
 /** A problem to answer with. Throw it from a handler; the app's error handler renders it. */
 export class ProblemError extends Error {

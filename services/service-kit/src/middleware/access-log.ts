@@ -2,14 +2,15 @@
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from '../logger.ts';
-import { HEALTH_PATHS } from '../stack.ts';
+import { HEALTH_PATHS, METRICS_PATH } from '../stack.ts';
 import { LABEL_VALUE } from '../telemetry/contract.ts';
 
 export interface AccessLogOptions {
   logger: Logger;
 }
 
-const PROBE_PATHS: ReadonlySet<string> = new Set(Object.values(HEALTH_PATHS));
+/** Probes and scrapes: machines asking every few seconds whether the process lives, never a client's request. */
+const ROUTINE_PATHS: ReadonlySet<string> = new Set([...Object.values(HEALTH_PATHS), METRICS_PATH]);
 
 export const accessLog = ({ logger }: AccessLogOptions): MiddlewareHandler =>
   async function accessLog(c, next) {
@@ -22,8 +23,9 @@ export const accessLog = ({ logger }: AccessLogOptions): MiddlewareHandler =>
       status: c.res.status,
       durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
     };
-    // Probes arrive every few seconds from every kubelet and load balancer: keep them out of the default level.
-    if (PROBE_PATHS.has(c.req.path)) {
+    // Probes and scrapes arrive every few seconds from every kubelet, load balancer and Prometheus: keep them out of
+    // the default level (a failing readiness probe is a state the health endpoint and metrics already report).
+    if (ROUTINE_PATHS.has(c.req.path)) {
       logger.debug(line, 'request');
     } else if (c.res.status >= 500) {
       logger.error(line, 'request');

@@ -9,16 +9,9 @@
  * monkey-patched, so starting the SDK as the first statement of `main.ts` is early enough: spans started before
  * it (there are none) would go to the API's proxy tracer.
  */
-import {
-  context,
-  DiagConsoleLogger,
-  DiagLogLevel,
-  diag,
-  propagation,
-  type Sampler as SamplerInterface,
-  trace,
-} from '@opentelemetry/api';
+import { context, DiagLogLevel, diag, propagation, type Sampler as SamplerInterface, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { setGlobalErrorHandler } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { detectResources, resourceAttributesEnvDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -32,9 +25,11 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { resolveTelemetryConfig, type SamplerName, type TelemetryConfig, type TelemetryOptions } from './config.ts';
+import { structuredDiagLogger, summarize } from './diagnostics.ts';
 import { countingExporter, exportHealthMeterProvider } from './export-health.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { createPropagator } from './propagation.ts';
+import { resolveSpanLimits } from './span-limits.ts';
 
 /** `service.instance.id` is still incubating in the semantic conventions, so it is copied here. */
 const ATTR_SERVICE_INSTANCE_ID = 'service.instance.id';
@@ -100,8 +95,17 @@ export const startTelemetry = (options: StartTelemetryOptions): Telemetry => {
     options,
     options.env,
   );
-  diag.setLogger(new DiagConsoleLogger(), { logLevel: DIAG_LEVEL[config.diagLogLevel], suppressOverrideMessage: true });
-  for (const warning of warnings) diag.warn(`telemetry config: ${warning.variable}: ${warning.message}`);
+  const { limits: spanLimits, warnings: limitWarnings } = resolveSpanLimits(options.env);
+  // One structured, rate-limited line per diagnostic instead of console dumps with stack traces.
+  diag.setLogger(structuredDiagLogger({ service: config.serviceName }), {
+    logLevel: DIAG_LEVEL[config.diagLogLevel],
+    suppressOverrideMessage: true,
+  });
+  // A failed export reaches the SDK's global error handler (by default a JSON dump of the error with its stack).
+  setGlobalErrorHandler((error) => diag.warn('span export failed', summarize(error)));
+  for (const warning of [...warnings, ...limitWarnings]) {
+    diag.warn(`telemetry config: ${warning.variable}: ${warning.message}`);
+  }
 
   const contextManager = new AsyncLocalStorageContextManager();
   context.setGlobalContextManager(contextManager);
@@ -121,6 +125,8 @@ export const startTelemetry = (options: StartTelemetryOptions): Telemetry => {
     provider = new TracerProvider({
       resource: fromEnv.merge(resourceFromAttributes(own)),
       sampler: createSampler(config.sampler, config.samplerRatio),
+      // Bounded spans whatever a handler or a client puts in them (OTEL_*_LIMIT, see span-limits.ts).
+      spanLimits,
       spanProcessors: [
         new BatchSpanProcessor({
           exporter: countingExporter(exporter, options.metrics),
