@@ -1,10 +1,11 @@
 /**
  * @module Against a running Grafana (`GRAFANA_URL`) with this repository's provisioning: every provisioned
- * dashboard opens, every panel query completes, no panel shows an error, and no panel says "No data" (except
- * panels that need a mesh the user does not run). Run with `npm run test:grafana`.
+ * dashboard opens, every panel query completes, no panel shows an error, and no panel of any type (time series,
+ * stat, heatmap) says "No data" or shows NaN (except panels that need a mesh the user does not run). Run with
+ * `npm run test:grafana`.
  */
 import { expect, test } from '@grafana/plugin-e2e';
-import { MESH_ENV, meshUnderTest, mustShowData, provisionedDashboards } from './checks.ts';
+import { emptyValueIn, MESH_ENV, meshUnderTest, mustShowData, provisionedDashboards } from './checks.ts';
 
 const mesh = meshUnderTest(process.env[MESH_ENV]);
 
@@ -26,6 +27,9 @@ for (const dashboard of provisionedDashboards()) {
           root: panel.locator,
         });
         await expect(noData, `panel "${info.title}" shows "No data"`).toHaveCount(0);
+        // Stat panels print "No data" as their value, not as the error message above; ratios of 0/0 print NaN.
+        const shown = emptyValueIn(await panel.locator.innerText());
+        expect(shown, `panel "${info.title}" (${info.type}) shows "${shown}"`).toBeUndefined();
       }
     }
   });

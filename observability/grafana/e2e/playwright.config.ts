@@ -1,7 +1,8 @@
 /**
  * @module Playwright configuration for the Grafana suite (`npm run test:grafana`). Needs a Grafana at
  * `GRAFANA_URL` provisioned from observability/grafana/provisioning with the stack's data in Prometheus.
- * Chromium is Debian's (`/usr/bin/chromium`), so nothing is downloaded and it runs offline.
+ * Chromium: `CHROMIUM_PATH`, else a system Chromium (Debian's `/usr/bin/chromium`: nothing downloaded, runs
+ * offline), else Playwright's own browser (`npx playwright install chromium` once).
  *
  * Environment: GRAFANA_URL (required), GRAFANA_USER / GRAFANA_PASSWORD (default admin/admin),
  * GRAFANA_MESH=istio|linkerd to also require data from that mesh's panels.
@@ -10,7 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PluginOptions } from '@grafana/plugin-e2e';
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS, DEBIAN_TOOLS } from '../../../scripts/lib/tools.ts';
+import { CHROMIUM_ARGS } from '../../../scripts/lib/tools.ts';
+import { chromiumExecutable } from './checks.ts';
 
 const grafanaUrl = process.env.GRAFANA_URL;
 if (!grafanaUrl && !process.argv.includes('--list')) {
@@ -18,6 +20,7 @@ if (!grafanaUrl && !process.argv.includes('--list')) {
     'Set GRAFANA_URL to the Grafana to check, e.g. GRAFANA_URL=http://127.0.0.1:3000 npm run test:grafana',
   );
 }
+const executablePath = chromiumExecutable();
 const credentials = { user: process.env.GRAFANA_USER ?? 'admin', password: process.env.GRAFANA_PASSWORD ?? 'admin' };
 /** plugin-e2e's login setup, run first; it stores the session for the dashboard tests. */
 const authDir = join(dirname(fileURLToPath(import.meta.resolve('@grafana/plugin-e2e'))), 'auth');
@@ -35,7 +38,7 @@ export default defineConfig<PluginOptions>({
     user: credentials,
     grafanaAPICredentials: credentials,
     provisioningRootDir: join(import.meta.dirname, '..', 'provisioning'),
-    launchOptions: { executablePath: DEBIAN_TOOLS.chromium, args: [...CHROMIUM_ARGS] },
+    launchOptions: { ...(executablePath ? { executablePath } : {}), args: [...CHROMIUM_ARGS] },
     viewport: { width: 1600, height: 1000 },
   },
   projects: [
