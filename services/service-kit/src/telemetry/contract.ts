@@ -7,7 +7,9 @@
  */
 import {
   ATTR_DB_COLLECTION_NAME,
+  ATTR_DB_OPERATION_BATCH_SIZE,
   ATTR_DB_OPERATION_NAME,
+  ATTR_DB_QUERY_SUMMARY,
   ATTR_DB_QUERY_TEXT,
   ATTR_DB_SYSTEM_NAME,
   ATTR_ERROR_TYPE,
@@ -287,6 +289,10 @@ export const ATTR = {
   dbCollectionName: ATTR_DB_COLLECTION_NAME,
   /** Parameterised SQL only: values are bound, never inlined, so no PII reaches a span. */
   dbQueryText: ATTR_DB_QUERY_TEXT,
+  /** A transaction's statements as `OPERATION table` pairs, e.g. `INSERT orders INSERT order_items`. */
+  dbQuerySummary: ATTR_DB_QUERY_SUMMARY,
+  /** Statements a transaction ran (its span stands for all of them). */
+  dbOperationBatchSize: ATTR_DB_OPERATION_BATCH_SIZE,
   userId: 'app.user.id',
   orderId: 'app.order.id',
   orderTotalMinor: 'app.order.total_minor',
@@ -376,8 +382,28 @@ export const SPANS = {
   database: {
     name: 'OPERATION table',
     kind: 'CLIENT',
-    help: 'One per query, back-dated by its measured duration; only parameterised SQL is recorded, never values.',
+    help:
+      'One per statement run outside a transaction, back-dated by its measured duration; only parameterised SQL ' +
+      'is recorded, never values.',
     attributes: [ATTR.dbSystemName, ATTR.dbOperationName, ATTR.dbQueryText],
+    conditionalAttributes: [ATTR.dbCollectionName, ATTR.errorType],
+    events: [],
+  },
+  databaseTransaction: {
+    name: 'OPERATION table OPERATION table …',
+    kind: 'CLIENT',
+    help:
+      'One per transaction, from its BEGIN to its COMMIT or ROLLBACK, named by its `db.query.summary`: the ' +
+      'statements it ran are its attributes (`db.operation.name` `BATCH`, their parameterised SQL joined by `; `), ' +
+      'and transaction control (BEGIN, COMMIT, ROLLBACK, savepoints) gets no span of its own. A failed statement ' +
+      'or a rollback marks it as an error. The duration histogram still counts every statement.',
+    attributes: [
+      ATTR.dbSystemName,
+      ATTR.dbOperationName,
+      ATTR.dbQuerySummary,
+      ATTR.dbQueryText,
+      ATTR.dbOperationBatchSize,
+    ],
     conditionalAttributes: [ATTR.dbCollectionName, ATTR.errorType],
     events: [],
   },

@@ -7,7 +7,7 @@ import { labelValues, seriesOf } from '../../../../test/support/exposition.ts';
 import { type OtlpReceiver, SPAN_KIND, startOtlpReceiver } from '../../../../test/support/otlp-receiver.ts';
 import { nodeSqliteDialect } from '../database/node-sqlite-dialect.ts';
 import { ATTR, LABEL, METRIC } from './contract.ts';
-import { databaseTelemetry, summarizeQuery } from './database.ts';
+import { databaseTelemetry, summarizeQuery, transactionStep } from './database.ts';
 import { createServiceMetrics } from './metrics.ts';
 import { startTelemetry, type Telemetry } from './sdk.ts';
 
@@ -86,6 +86,64 @@ describe('databaseTelemetry (Kysely log hook) on real SQLite', () => {
     assert.deepEqual([...labelValues(series, LABEL.dbOperationName)].sort(), ['CREATE TABLE', 'INSERT', 'SELECT']);
     assert.deepEqual([...labelValues(series, LABEL.dbCollectionName)], ['users']);
     assert.ok(series.some((s) => s.includes(`${LABEL.errorType}=`)));
+  });
+
+  it('records a transaction as one span with its statements as attributes, and no span for BEGIN or COMMIT', async () => {
+    const parent = trace.getTracer('test').startSpan('POST /users');
+    await context.with(trace.setSpan(context.active(), parent), async () => {
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('users').values({ id: 't1', email: 'grace@example.com', name: 'Grace Hopper' }).execute();
+        await trx.selectFrom('users').select('id').where('id', '=', 't1').executeTakeFirst();
+      });
+      await db.selectFrom('users').select('id').where('id', '=', 't1').executeTakeFirst();
+      await assert.rejects(
+        db.transaction().execute(async (trx) => {
+          await trx.insertInto('users').values({ id: 't2', email: 'grace@example.com', name: 'Grace' }).execute();
+        }),
+      );
+    });
+    parent.end();
+    const { traceId, spanId } = parent.spanContext();
+    const spans = (await receiver.waitFor((all) => all.filter((s) => s.traceId === traceId).length >= 4)).filter(
+      (s) => s.traceId === traceId && s.kind === SPAN_KIND.client,
+    );
+    assert.deepEqual(
+      spans.map((s) => s.name),
+      ['INSERT users SELECT users', 'SELECT users', 'INSERT users'],
+    );
+    const [committed, single, failed] = spans;
+    assert.ok(committed && single && failed);
+    for (const span of spans) assert.equal(span.parentSpanId, spanId);
+    assert.equal(committed.attributes[ATTR.dbOperationName], 'BATCH');
+    assert.equal(committed.attributes[ATTR.dbOperationBatchSize], 2);
+    assert.equal(committed.attributes[ATTR.dbCollectionName], 'users');
+    assert.equal(committed.attributes[ATTR.dbQuerySummary], 'INSERT users SELECT users');
+    assert.match(String(committed.attributes[ATTR.dbQueryText]), /^insert into "users" .*; select "id" from "users"/);
+    assert.notEqual(committed.statusCode, 2);
+    assert.equal(single.attributes[ATTR.dbOperationName], 'SELECT');
+    assert.equal(failed.attributes[ATTR.dbOperationName], 'BATCH INSERT');
+    assert.equal(failed.attributes[ATTR.dbOperationBatchSize], 1);
+    assert.equal(failed.statusCode, 2);
+    assert.ok(failed.attributes[ATTR.errorType]);
+    // The transaction span covers its statements: from before BEGIN ended to when COMMIT ended.
+    assert.ok(committed.endTimeUnixNano > committed.startTimeUnixNano);
+    for (const body of receiver.bodies) assert.ok(!body.includes('grace@example.com') && !body.includes('Hopper'));
+    // The histogram still counts transaction control: it is real work for the database (COMMIT syncs).
+    const series = seriesOf(await metrics.registry.metrics(), `${METRIC.dbClientOperationDuration.name}_count`);
+    assert.ok(labelValues(series, LABEL.dbOperationName).has('COMMIT'));
+    assert.ok(labelValues(series, LABEL.dbOperationName).has('ROLLBACK'));
+  });
+
+  it('tells transaction control apart from statements', () => {
+    assert.equal(transactionStep('begin'), 'begin');
+    assert.equal(transactionStep('start transaction isolation level serializable'), 'begin');
+    assert.equal(transactionStep('commit'), 'commit');
+    assert.equal(transactionStep('rollback'), 'rollback');
+    assert.equal(transactionStep('rollback to savepoint "sp1"'), 'control');
+    assert.equal(transactionStep('savepoint "sp1"'), 'control');
+    assert.equal(transactionStep('release savepoint "sp1"'), 'control');
+    assert.equal(transactionStep('select 1'), undefined);
+    assert.equal(transactionStep('insert into "commits" values (?)'), undefined);
   });
 
   it('summarizes raw SQL by its first keyword only', () => {

@@ -1,13 +1,16 @@
 /**
- * @module Database telemetry from Kysely's `log` hook: a CLIENT span per query, parented on the active span and
- * back-dated by the measured duration, and `db_client_operation_duration_seconds`.
+ * @module Database telemetry from Kysely's `log` hook: `db_client_operation_duration_seconds` for every statement,
+ * and one CLIENT span per statement run outside a transaction or per transaction (from BEGIN to COMMIT or
+ * ROLLBACK, with the statements it ran as attributes), parented on the active span and back-dated by the measured
+ * durations. Transaction control gets no span of its own: an order's trace has one database span per repository
+ * call instead of one per statement plus BEGIN and COMMIT.
  *
  * Kysely calls the hook after each query with its compiled form and duration, in the caller's async context, so
  * no driver patching is needed. Operation and table come from the query's operation tree, not from parsing SQL;
  * raw SQL falls back to its first keyword. Only the parameterised SQL text is recorded: bound values (emails,
  * names) never reach a span, and error messages (which can quote values) are not recorded either.
  */
-import { type Attributes, context, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { type Attributes, context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { LogEvent, Logger } from 'kysely';
 import { ATTR, DB_DURATION_BUCKETS_SECONDS, LABEL, spanName } from './contract.ts';
 import { type ExemplarClock, exemplarClock, observeDuration } from './exemplar-throttle.ts';
@@ -58,6 +61,8 @@ const RAW_KEYWORDS: ReadonlySet<string> = new Set([
   'ROLLBACK',
   'SAVEPOINT',
   'RELEASE',
+  'START',
+  'END',
   'PRAGMA',
 ]);
 const OTHER_OPERATION = 'OTHER';
@@ -110,11 +115,37 @@ interface QuerySeries {
   readonly exemplarClock: ExemplarClock;
 }
 
+/** What a statement does to the transaction around it. */
+type TransactionStep = 'begin' | 'commit' | 'rollback' | 'control' | undefined;
+
+/** `control`: savepoints and `ROLLBACK TO`, which neither open nor close the transaction. */
+export const transactionStep = (sql: string): TransactionStep => {
+  if (/^\s*(begin|start\s+transaction)\b/i.test(sql)) return 'begin';
+  if (/^\s*(commit|end)\b/i.test(sql)) return 'commit';
+  if (/^\s*rollback\s+to\b/i.test(sql)) return 'control';
+  if (/^\s*rollback\b/i.test(sql)) return 'rollback';
+  if (/^\s*(savepoint|release)\b/i.test(sql)) return 'control';
+  return undefined;
+};
+
 /** What a query's span and observation need, all fixed by its SQL text. */
 interface QueryKind {
   readonly spanName: string;
+  readonly operation: string;
+  readonly collection: string | undefined;
   readonly attributes: Readonly<Attributes>;
   readonly series: QuerySeries;
+  readonly step: TransactionStep;
+}
+
+/** A transaction between its BEGIN and its COMMIT or ROLLBACK: one span for all its statements. */
+interface OpenTransaction {
+  readonly span: Span;
+  /** The statements' kinds in order; filled only while the span records. */
+  readonly statements: QueryKind[];
+  /** Statements run, counted whether or not the span records. */
+  count: number;
+  errorType: string | undefined;
 }
 
 /**
@@ -122,6 +153,26 @@ interface QueryKind {
  * with inlined values) queries are still recorded, just summarised each time.
  */
 const MAX_REMEMBERED_QUERIES = 256;
+/** Statements described on one transaction span; a longer transaction is still counted in full. */
+const MAX_DESCRIBED_STATEMENTS = 32;
+
+/** Attributes of a transaction span, following the semantic conventions for batch operations. */
+const transactionAttributes = (system: DbSystemName, statements: readonly QueryKind[], count: number): Attributes => {
+  const described = statements.slice(0, MAX_DESCRIBED_STATEMENTS);
+  const operations = new Set(described.map((kind) => kind.operation));
+  const collections = new Set(described.map((kind) => kind.collection));
+  const [operation] = operations;
+  const [collection] = collections;
+  const attributes: Attributes = {
+    [ATTR.dbSystemName]: system,
+    [ATTR.dbOperationName]: operations.size === 1 && operation !== undefined ? `BATCH ${operation}` : 'BATCH',
+    [ATTR.dbQuerySummary]: described.map((kind) => kind.spanName).join(' '),
+    [ATTR.dbQueryText]: described.map((kind) => kind.attributes[ATTR.dbQueryText]).join('; '),
+    [ATTR.dbOperationBatchSize]: count,
+  };
+  if (collections.size === 1 && collection !== undefined) attributes[ATTR.dbCollectionName] = collection;
+  return attributes;
+};
 
 /**
  * A Kysely `log` function that records every query.
@@ -157,9 +208,35 @@ export const databaseTelemetry = ({
       [ATTR.dbQueryText]: query.sql,
     };
     if (collection !== undefined) attributes[ATTR.dbCollectionName] = collection;
-    const kind: QueryKind = { spanName: name, attributes: Object.freeze(attributes), series };
+    const kind: QueryKind = {
+      spanName: name,
+      operation,
+      collection,
+      attributes: Object.freeze(attributes),
+      series,
+      step: transactionStep(query.sql),
+    };
     if (kinds.size < MAX_REMEMBERED_QUERIES) kinds.set(query.sql, kind);
     return kind;
+  };
+
+  // Keyed by the span the transaction runs under: Kysely calls the hook in the caller's async context, so every
+  // statement of a request's transaction sees the same active span. Work outside any span shares one key.
+  const outsideAnySpan = {};
+  const transactions = new WeakMap<object, OpenTransaction>();
+
+  const closeTransaction = (open: OpenTransaction, kind: QueryKind, endMs: number, failed: boolean) => {
+    const { span } = open;
+    if (span.isRecording()) {
+      span.setAttributes(transactionAttributes(system, open.statements, open.count));
+      if (open.statements.length > 0) span.updateName(open.statements.map((statement) => statement.spanName).join(' '));
+      const errorType = open.errorType ?? (failed ? kind.operation : kind.step === 'rollback' ? 'ROLLBACK' : undefined);
+      if (errorType !== undefined) {
+        span.setAttribute(ATTR.errorType, errorType);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    }
+    span.end(endMs);
   };
 
   return function databaseTelemetry(event: LogEvent) {
@@ -167,26 +244,56 @@ export const databaseTelemetry = ({
       const kind = kindOf(event.query);
       const nowMs = performance.now();
       const endMs = performance.timeOrigin + nowMs;
-      let labels = kind.series.labels;
-      const span = tracer.startSpan(
-        kind.spanName,
-        { kind: SpanKind.CLIENT, attributes: kind.attributes, startTime: endMs - event.queryDurationMillis },
-        context.active(),
-      );
-      if (event.level === 'error') {
-        const errorType = errorTypeOf(event.error);
-        span.setAttribute(ATTR.errorType, errorType);
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        labels = { ...labels, [LABEL.errorType]: errorType };
+      const failed = event.level === 'error';
+      const errorType = failed ? errorTypeOf(event.error) : undefined;
+      const active = context.active();
+      const key = trace.getSpan(active) ?? outsideAnySpan;
+      let span: Span | undefined;
+
+      const open = transactions.get(key);
+      if (kind.step === 'begin') {
+        const started = tracer.startSpan(
+          'BATCH',
+          { kind: SpanKind.CLIENT, startTime: endMs - event.queryDurationMillis },
+          active,
+        );
+        // A BEGIN that was never closed (its connection died) gives way to the new one.
+        if (open !== undefined) open.span.end(endMs);
+        transactions.set(key, { span: started, statements: [], count: 0, errorType: undefined });
+        span = started;
+      } else if (open !== undefined) {
+        span = open.span;
+        if (kind.step === 'commit' || kind.step === 'rollback') {
+          transactions.delete(key);
+          closeTransaction(open, kind, endMs, failed);
+        } else if (kind.step === undefined) {
+          // Counted always (cheap), described only when the span records.
+          open.count++;
+          if (open.span.isRecording() && open.statements.length < MAX_DESCRIBED_STATEMENTS) open.statements.push(kind);
+          if (errorType !== undefined) open.errorType ??= errorType;
+        }
+      } else if (kind.step === undefined) {
+        const single = tracer.startSpan(
+          kind.spanName,
+          { kind: SpanKind.CLIENT, attributes: kind.attributes, startTime: endMs - event.queryDurationMillis },
+          active,
+        );
+        if (errorType !== undefined && single.isRecording()) {
+          single.setAttribute(ATTR.errorType, errorType);
+          single.setStatus({ code: SpanStatusCode.ERROR });
+        }
+        single.end(endMs);
+        span = single;
       }
-      span.end(endMs);
+      // Transaction control outside a transaction we saw open (COMMIT of another key, savepoints): metric only.
+
       observeDuration(duration, {
-        labels,
+        labels: errorType === undefined ? kind.series.labels : { ...kind.series.labels, [LABEL.errorType]: errorType },
         seconds: event.queryDurationMillis / 1000,
         nowMs,
-        spanContext: span.spanContext(),
+        spanContext: span?.spanContext(),
         clock: kind.series.exemplarClock,
-        failed: event.level === 'error',
+        failed,
       });
     } catch {
       // Telemetry never fails a query.
