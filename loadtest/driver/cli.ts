@@ -4,6 +4,7 @@
  *
  *   npm run load -- --rate 20 --duration 2m
  *   npm run load -- --json > summary.json
+ *   npm run load -- --rate 20 --duration 2m --report   # then one HTML report of the run (report/)
  *
  * Exits 1 when iterations were dropped or the error rate exceeds `--max-error-rate`, 2 on bad usage or when the
  * stack is not ready. Ctrl-C ends the run early and still prints the summary.
@@ -13,7 +14,7 @@ import { HEALTH_PATHS, localBaseUrl } from '@mesh-stack/service-kit/stack';
 import { parseDurationSeconds } from './duration.ts';
 import { assertLoopback } from './loopback.ts';
 import { formatProgress } from './progress.ts';
-import { LOAD_LIMITS, runLoad } from './run-load.ts';
+import { LOAD_LIMITS, type LoadProgress, runLoad } from './run-load.ts';
 import { formatSummary } from './summary.ts';
 
 const USAGE = `Usage: npm run load -- [options]
@@ -27,6 +28,8 @@ const USAGE = `Usage: npm run load -- [options]
   --max-error-rate <x>     exit 1 above this fraction of failed requests (default 0.01)
   --json                   print the summary as JSON on stdout (the text summary goes to stderr)
   --allow-remote           allow non-loopback targets (refused by default)
+  --report                 at the end, write one HTML report of the run's window (npm run report; reports/)
+  --report-out <file>      where --report writes (default reports/load-<timestamp>.html)
   --help`;
 
 // A function declaration (not an arrow) so TypeScript narrows after calls to it.
@@ -62,6 +65,8 @@ const parseFlags = () =>
       'max-error-rate': { type: 'string' },
       json: { type: 'boolean', default: false },
       'allow-remote': { type: 'boolean', default: false },
+      report: { type: 'boolean', default: false },
+      'report-out': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -115,6 +120,8 @@ process.once('SIGINT', () => {
 });
 
 let summary: Awaited<ReturnType<typeof runLoad>>;
+// Kept for --report: the run's throughput and latency over time.
+const progressLog: { atMs: number; progress: LoadProgress }[] = [];
 try {
   summary = await runLoad({
     userServiceUrl,
@@ -125,7 +132,10 @@ try {
     thinkTimeScale,
     allowRemote,
     signal: controller.signal,
-    onProgress: (progress) => console.error(formatProgress(progress)),
+    onProgress: (progress) => {
+      console.error(formatProgress(progress));
+      progressLog.push({ atMs: Date.now(), progress });
+    },
   });
 } catch (error) {
   fail(error instanceof Error ? error.message : String(error));
@@ -143,4 +153,20 @@ const problems = [
   summary.errorRate > maxErrorRate ? `error rate ${summary.errorRate.toFixed(4)} above ${maxErrorRate}` : '',
 ].filter((problem) => problem !== '');
 for (const problem of problems) console.error(`[load] ${problem}`);
+
+if (values.report) {
+  // The last requests reach Prometheus with its next scrape and rule evaluation (15 s each), and Jaeger after the
+  // span batches flush: wait for them so the report covers the whole run.
+  const settleMs = 20_000;
+  console.error(`[load] writing the report in ${settleMs / 1000} s, once the last samples and spans are in`);
+  await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const { describeAbsences, driverSection, writeReport } = await import('@mesh-stack/report');
+  const written = await writeReport({
+    window: { fromMs: Date.parse(summary.startedAt), toMs: Date.now() },
+    client: driverSection(summary, { maxErrorRate, progress: progressLog }),
+    out: values['report-out'],
+  });
+  for (const line of describeAbsences(written.data)) console.error(line);
+  console.error(`[load] report: ${written.path}`);
+}
 process.exit(problems.length > 0 ? 1 : 0);
