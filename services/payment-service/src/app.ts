@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import {
   createServiceApp,
+  deadlineExpired,
   IDEMPOTENT_REPLAYED_HEADER,
   idFromPath,
   type Logger,
@@ -12,6 +13,8 @@ import {
   PROBLEM_CONTENT_TYPE,
   PROBLEM_TYPE_BASE,
   ProblemError,
+  type ProblemKind,
+  requestDeadline,
   requestFingerprint,
   type ServiceTelemetry,
   serveOpenApiDocument,
@@ -37,6 +40,13 @@ export interface PaymentAppDependencies {
 }
 
 const CHARGE_PATH = '/payments';
+
+/** Answered when the caller's deadline (`grpc-timeout`) passed before the charge: only logs and metrics see it. */
+const DEADLINE_EXCEEDED: ProblemKind = {
+  slug: 'deadline-exceeded',
+  status: 504,
+  title: 'The caller’s deadline passed before the request could be served.',
+};
 const KEY_REUSED_TYPE = `${PROBLEM_TYPE_BASE}${PROBLEM.idempotencyKeyReused.slug}`;
 
 /**
@@ -96,7 +106,8 @@ export const createApp = ({
 
     const fault = faults.current();
     if (fault.addedLatencyMs > 0) {
-      await sleep(fault.addedLatencyMs);
+      // Cut short when the caller's deadline passes or it disconnects: nobody would read the answer.
+      await sleep(fault.addedLatencyMs, undefined, { signal: requestDeadline()?.signal }).catch(() => {});
     }
     if (fault.errorRate > 0 && random() < fault.errorRate) {
       logger.warn({ orderId: body.orderId }, 'injected payment error');
@@ -107,6 +118,15 @@ export const createApp = ({
         detail: 'An error was injected through the admin port; nothing was charged.',
         extensions: { charged: false },
         headers: { 'retry-after': String(FAULT_RETRY_AFTER_SECONDS) },
+      });
+    }
+
+    if (deadlineExpired()) {
+      // The caller gave up (its deadline passed, or it disconnected): charging now would charge for nobody.
+      logger.warn({ orderId: body.orderId }, 'caller gone before the charge: nothing charged');
+      throw new ProblemError(DEADLINE_EXCEEDED, {
+        detail: 'The caller’s deadline passed before the payment was made; nothing was charged.',
+        extensions: { charged: false },
       });
     }
 

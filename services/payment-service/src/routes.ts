@@ -43,6 +43,9 @@ export const createPaymentRoute = createRoute({
       'A fault was injected (admin port) before any charge: `charged: false`, nothing was charged. Retry after ' +
         '`Retry-After`.',
     ),
+    504: refusalContent(
+      'The caller’s deadline (`grpc-timeout`) passed, or it disconnected, before the charge: nothing was charged.',
+    ),
   },
 });
 

@@ -111,6 +111,19 @@ describe('payment-service', () => {
     assert.deepEqual(await paymentsOf(orderId), []);
   });
 
+  it('charges nothing once the caller’s deadline has passed: 504 deadline-exceeded, charged: false', async () => {
+    faults.update({ errorRate: 0, addedLatencyMs: 30_000, declineRate: 0 });
+    const orderId = crypto.randomUUID();
+    // The caller gives this attempt 200 ms (grpc-timeout); the injected latency would take 30 s.
+    const response = await app.request('/payments', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': orderId, 'grpc-timeout': '200m' },
+      body: JSON.stringify({ orderId, amountMinor: 100, currency: 'EUR' }),
+    });
+    await assertProblem(response, 504, 'deadline-exceeded', false);
+    assert.deepEqual(await paymentsOf(orderId), []);
+  });
+
   it('replays an existing payment even while errors are injected (the key already has its answer)', async () => {
     const orderId = crypto.randomUUID();
     const body = { orderId, amountMinor: 100, currency: 'EUR' };
