@@ -1,6 +1,7 @@
 /**
  * @module `@mesh-stack/report`: one self-contained HTML file per load-test window. The CLI is `cli.ts`; the load
- * driver (`npm run load -- --report`) and the live end-to-end suite use these.
+ * driver (`npm run load -- --report`) uses these; the live end-to-end suite's check is `@mesh-stack/report/verify`
+ * (it loads Chromium, so it stays out of this entry point).
  */
 export {
   type Absence,

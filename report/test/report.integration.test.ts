@@ -17,6 +17,7 @@ import { prometheusClient } from '../src/sources/prometheus.ts';
 import { EXEMPLAR_QUERY } from '../src/traces/slowest.ts';
 import { SLI_RECORD } from '../src/verdicts/slo.ts';
 import { inspectReport } from '../src/verify/inspect.ts';
+import { checkReportAgainstLiveStack } from '../src/verify/live.ts';
 import { writeReport } from '../src/write.ts';
 import { type RunningBackend, sendTrace, startJaeger, startMetricsTarget, startPrometheus } from './backends.ts';
 import { orderTrace, TRACE_IDS } from './capture.ts';
@@ -126,6 +127,17 @@ describe('a report over a window with traffic, alerts and traces', { timeout: 24
     const html = readFileSync(path, 'utf8');
     assert.match(html, /no mesh data/);
     assert.match(html, /href="http:\/\/127\.0\.0\.1:16686\/trace\/4bf92f3577b34da6a3ce929d0e0e4736"/);
+  });
+
+  it('agrees with Prometheus and Jaeger read directly (the live suite’s check)', async () => {
+    const { problems, data } = await checkReportAgainstLiveStack({
+      window: { fromMs: fromMs - 2_000, toMs: Date.now() },
+      prometheusUrl: prometheus.url,
+      jaegerUrl: jaeger.url,
+      out: join(outDir, 'live-check.html'),
+    });
+    assert.deepEqual(problems, []);
+    assert.ok((data.slowestTraces?.length ?? 0) > 0);
   });
 
   it('falls back to the SLI expression and names the missing recording rule when Prometheus has no rules', async () => {
