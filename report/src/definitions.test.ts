@@ -86,7 +86,7 @@ describe('the dashboards, from the same source as the committed JSON', () => {
     assert.equal(rateIntervalSeconds({ ...timing, stepSeconds: 120 }), 135);
     const values = new Map([['job', 'order-service']]);
     assert.equal(
-      interpolate('rate(x{job=~"$job",a="${job}",b="[[job]]"}[$__rate_interval]) / $__range_s $other', values, timing),
+      interpolate(`rate(x{job=~"$job",a="$\{job}",b="[[job]]"}[$__rate_interval]) / $__range_s $other`, values, timing),
       'rate(x{job=~"order-service",a="order-service",b="order-service"}[60s]) / 600 $other',
     );
     assert.deepEqual(parseLabelValuesQuery('label_values(up{job=~"$job"}, instance)'), {
