@@ -327,15 +327,18 @@ const traceDetails = (trace: TraceSummary, data: ReportData, extra: string): str
         `<tr${span.error ? ' class="err"' : ''}><td><span class="indent" style="padding-left:${Math.min(span.depth, 12)}em">${esc(span.operation)}</span></td><td>${esc(span.service)}</td><td>${esc(span.kind)}</td><td>${msText(span.startOffsetMs)}</td><td>${msText(span.durationMs)}</td><td>${msText(span.selfMs)}</td><td>${esc(span.httpStatus ?? '')}${span.error ? ' error' : ''}</td></tr>`,
     )
     .join('');
-  return `<article class="trace" data-trace-id="${esc(trace.traceId)}"><h4><code>${esc(trace.traceId)}</code> · ${msText(trace.durationMs)} · ${esc(trace.rootService)} ${esc(trace.rootOperation)}${trace.error ? ' · <span class="badge fail">error</span>' : ''}</h4><p class="sub">started ${time(trace.startMs)}, ${trace.spanCount} spans${extra}${link}</p><table class="breakdown"><caption>Time per service (self time: span time not covered by child spans)</caption><thead><tr><th scope="col">Service</th><th scope="col">Spans</th><th scope="col">Self time</th><th scope="col">Share</th></tr></thead><tbody>${services}</tbody></table><details><summary>Span list (${trace.spans.length}${trace.spansCut > 0 ? ` of ${trace.spans.length + trace.spansCut}` : ''})</summary><table class="spans"><thead><tr><th scope="col">Operation</th><th scope="col">Service</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Self</th><th scope="col">Status</th></tr></thead><tbody>${spans}</tbody></table></details></article>`;
+  return `<article class="trace" id="trace-${esc(trace.traceId)}" data-trace-id="${esc(trace.traceId)}"><h4><code>${esc(trace.traceId)}</code> · ${msText(trace.durationMs)} · ${esc(trace.rootService)} ${esc(trace.rootOperation)}${trace.error ? ' · <span class="badge fail">error</span>' : ''}</h4><p class="sub">started ${time(trace.startMs)}, ${trace.spanCount} spans${extra}${link}</p><table class="breakdown"><caption>Time per service (self time: span time not covered by child spans)</caption><thead><tr><th scope="col">Service</th><th scope="col">Spans</th><th scope="col">Self time</th><th scope="col">Share</th></tr></thead><tbody>${services}</tbody></table><details><summary>Span list (${trace.spans.length}${trace.spansCut > 0 ? ` of ${trace.spans.length + trace.spansCut}` : ''})</summary><table class="spans"><thead><tr><th scope="col">Operation</th><th scope="col">Service</th><th scope="col">Kind</th><th scope="col">Start</th><th scope="col">Duration</th><th scope="col">Self</th><th scope="col">Status</th></tr></thead><tbody>${spans}</tbody></table></details></article>`;
 };
 
-const exemplarHtml = (exemplar: ExemplarTrace, data: ReportData): string => {
+const exemplarHtml = (exemplar: ExemplarTrace, data: ReportData, listed: ReadonlySet<string>): string => {
   const series = Object.entries(exemplar.seriesLabels)
     .filter(([name]) => name !== '__name__')
     .map(([name, value]) => `${name}=${value}`)
     .join(', ');
   const extra = `; exemplar of ${formatValue(exemplar.valueSeconds, 's')} on ${esc(series)}`;
+  if (listed.has(exemplar.traceId)) {
+    return `<p class="trace-ref">${formatValue(exemplar.valueSeconds, 's')} on ${esc(series)}: trace <a href="#trace-${esc(exemplar.traceId)}"><code>${esc(exemplar.traceId)}</code></a>, listed above.</p>`;
+  }
   if (exemplar.trace !== undefined) return traceDetails(exemplar.trace, data, extra);
   return `<article class="trace" data-trace-id="${esc(exemplar.traceId)}"><h4><code>${esc(exemplar.traceId)}</code> · ${formatValue(exemplar.valueSeconds, 's')}</h4><p class="sub">observed ${time(exemplar.atMs)} on ${esc(series)}; Jaeger did not return this trace, so its spans are missing.</p></article>`;
 };
@@ -352,7 +355,11 @@ const tracesSection = (data: ReportData): string => {
       ? ''
       : data.exemplarTraces.length === 0
         ? '<p>Prometheus kept no exemplar on the latency histogram in the window.</p>'
-        : data.exemplarTraces.map((exemplar) => exemplarHtml(exemplar, data)).join('');
+        : data.exemplarTraces
+            .map((exemplar) =>
+              exemplarHtml(exemplar, data, new Set((data.slowestTraces ?? []).map((trace) => trace.traceId))),
+            )
+            .join('');
   return `<section id="traces" aria-labelledby="traces-title"><h2 id="traces-title">Slowest traces</h2>${absentList(data.absent, 'traces')}<h3>From Jaeger (longest traces that started in the window)</h3>${jaeger}<h3>From exemplars on the latency histogram</h3>${exemplars}</section>`;
 };
 
@@ -411,6 +418,19 @@ const navigation = (data: ReportData): string =>
     .map((dashboard) => `<li><a href="#dashboard-${esc(dashboard.file)}">${esc(dashboard.title)}</a></li>`)
     .join('')}<li><a href="#alerts">Alerts</a></li><li><a href="#traces">Slowest traces</a></li></ul></nav>`;
 
+/** Six significant digits are more than a chart can show and halve the embedded data. */
+const compact = (values: readonly (number | null)[]): (number | null)[] =>
+  values.map((value) => (value === null ? null : Number(value.toPrecision(6))));
+
+const compactChart = (chart: ChartSpec): ChartSpec => ({
+  ...chart,
+  series: chart.series.map((series) => ({ name: series.name, values: compact(series.values) })),
+  heatmap:
+    chart.heatmap === undefined
+      ? undefined
+      : { buckets: chart.heatmap.buckets, counts: chart.heatmap.counts.map(compact) },
+});
+
 /** The embedded JSON must not close its script element. */
 const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
 const scriptText = (code: string): string => code.replace(/<\/script/gi, '<\\/script');
@@ -435,7 +455,7 @@ export const renderHtml = (data: ReportData, options: RenderOptions): string => 
 <title>${esc(data.title)} · ${esc(iso(data.window.fromMs))}</title>
 <style>${uplotCss}</style><style>${STYLE}</style></head>
 <body>${header}<main>${body}</main>
-<script type="application/json" id="report-data">${scriptJson({ charts: Object.fromEntries(charts) })}</script>
+<script type="application/json" id="report-data">${scriptJson({ charts: Object.fromEntries([...charts].map(([key, chart]) => [key, compactChart(chart)])) })}</script>
 <script>${scriptText(uplotJs)}</script>
 <script>const formatValue = ${scriptText(formatValue.toString())};</script>
 <script>${scriptText(drawJs)}</script>
