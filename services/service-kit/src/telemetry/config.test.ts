@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { resolveTelemetryConfig } from './config.ts';
+import { parse } from 'yaml';
+import { PRODUCTION_SAMPLING, resolveTelemetryConfig } from './config.ts';
 
 const defaults = { serviceName: 'order-service', serviceVersion: '1.2.3' };
 
@@ -61,5 +64,30 @@ describe('resolveTelemetryConfig', () => {
       warnings.map((warning) => warning.variable),
       ['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_EXPORTER', 'OTEL_BSP_MAX_QUEUE_SIZE'],
     );
+  });
+});
+
+describe('the production profile', () => {
+  it('resolves to a parent-based 10% ratio sampler from the standard variables', () => {
+    const { config, warnings } = resolveTelemetryConfig(defaults, {}, PRODUCTION_SAMPLING);
+    assert.deepEqual(warnings, []);
+    assert.equal(config.sampler, 'parentbased_traceidratio');
+    assert.equal(config.samplerRatio, 0.1);
+  });
+
+  it('is what Kubernetes and compose deploy', () => {
+    const root = join(import.meta.dirname, '..', '..', '..', '..');
+    const kustomization = parse(readFileSync(join(root, 'k8s', 'base', 'kustomization.yaml'), 'utf8')) as {
+      configMapGenerator: { name: string; literals: string[] }[];
+    };
+    const literals = kustomization.configMapGenerator.find((map) => map.name === 'service-config')?.literals ?? [];
+    for (const [name, value] of Object.entries(PRODUCTION_SAMPLING)) assert.ok(literals.includes(`${name}=${value}`));
+    const compose = parse(readFileSync(join(root, 'compose.yaml'), 'utf8'), { merge: true }) as {
+      services: Record<string, { environment?: Record<string, string> }>;
+    };
+    for (const service of ['user-service', 'order-service', 'payment-service']) {
+      const environment = compose.services[service]?.environment ?? {};
+      for (const [name, value] of Object.entries(PRODUCTION_SAMPLING)) assert.equal(environment[name], value, service);
+    }
   });
 });

@@ -62,7 +62,16 @@ export const DEFAULT_OTEL_BSP_MAX_QUEUE_SIZE = 2048;
 export const DEFAULT_OTEL_BSP_MAX_EXPORT_BATCH_SIZE = 512;
 export const DEFAULT_OTEL_BSP_SCHEDULE_DELAY = 5000;
 export const DEFAULT_OTEL_BSP_EXPORT_TIMEOUT = 30_000;
+/** Every request traced: what `npm start` and the tests run, to learn from whole traces. */
 export const DEFAULT_OTEL_TRACES_SAMPLER: SamplerName = 'parentbased_always_on';
+/**
+ * The production profile (docs/telemetry.md, "Sampling"): the entry decides once per trace from its id, every
+ * service follows its caller's decision. Kubernetes (`k8s/base`) and compose set it through the standard variables.
+ */
+export const PRODUCTION_SAMPLING = {
+  OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+  OTEL_TRACES_SAMPLER_ARG: '0.1',
+} as const satisfies { OTEL_TRACES_SAMPLER: SamplerName; OTEL_TRACES_SAMPLER_ARG: string };
 const DIAG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;

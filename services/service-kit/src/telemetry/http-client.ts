@@ -24,6 +24,21 @@ const UNCLASSIFIED: AttemptOutcome = {
   error: undefined,
 };
 
+/** Attributes of a recording attempt span (semantic conventions for HTTP clients). */
+const attemptAttributes = (attempt: OutgoingAttempt, method: string): Attributes => {
+  const attributes: Attributes = {
+    [ATTR.httpRequestMethod]: method,
+    [ATTR.serverAddress]: attempt.url.hostname,
+    [ATTR.serverPort]: Number(attempt.url.port) || (attempt.url.protocol === 'https:' ? 443 : 80),
+    [ATTR.urlFull]: `${attempt.url.origin}${attempt.url.pathname}`,
+    [ATTR.peerService]: attempt.peerService,
+    [ATTR.httpRoute]: attempt.route,
+  };
+  // Only retries carry the attribute (semantic conventions: "SHOULD NOT be set on the first attempt").
+  if (attempt.resendCount > 0) attributes[ATTR.httpRequestResendCount] = attempt.resendCount;
+  return attributes;
+};
+
 export interface HttpClientTelemetryOptions {
   readonly metrics: Pick<ServiceMetrics, 'httpClientRequestDuration' | 'httpClientRetries'>;
   /** [default=the kit's tracer] */
@@ -51,12 +66,14 @@ export const httpClientTelemetry = ({ metrics, tracer = kitTracer() }: HttpClien
 
   const finish = (span: Span, attempt: OutgoingAttempt, method: string, startMs: number, outcome: AttemptOutcome) => {
     const { status, errorType } = outcome;
-    if (status !== undefined) span.setAttribute(ATTR.httpResponseStatusCode, status);
-    if (errorType !== undefined) {
-      span.setAttribute(ATTR.errorType, errorType);
-      span.setStatus({ code: SpanStatusCode.ERROR });
+    if (span.isRecording()) {
+      if (status !== undefined) span.setAttribute(ATTR.httpResponseStatusCode, status);
+      if (errorType !== undefined) {
+        span.setAttribute(ATTR.errorType, errorType);
+        span.setStatus({ code: SpanStatusCode.ERROR });
+      }
+      if (outcome.error instanceof Error) span.recordException(outcome.error);
     }
-    if (outcome.error instanceof Error) span.recordException(outcome.error);
     span.end();
     const labels: Record<string, string> = {
       [LABEL.peerService]: attempt.peerService,
@@ -79,24 +96,12 @@ export const httpClientTelemetry = ({ metrics, tracer = kitTracer() }: HttpClien
   return {
     async attempt(attempt, send) {
       const method = normalizeMethod(attempt.method);
-      const attributes: Attributes = {
-        [ATTR.httpRequestMethod]: method,
-        [ATTR.serverAddress]: attempt.url.hostname,
-        [ATTR.serverPort]: Number(attempt.url.port) || (attempt.url.protocol === 'https:' ? 443 : 80),
-        [ATTR.urlFull]: `${attempt.url.origin}${attempt.url.pathname}`,
-        [ATTR.peerService]: attempt.peerService,
-        [ATTR.httpRoute]: attempt.route,
-      };
-      // Only retries carry the attribute (semantic conventions: "SHOULD NOT be set on the first attempt").
-      if (attempt.resendCount > 0) attributes[ATTR.httpRequestResendCount] = attempt.resendCount;
       // Inside a traced request the active context holds the server span (built on the caller's context); an app
       // without server telemetry leaves only the request's inbound context, still worth propagating.
       const parent = trace.getSpan(context.active()) === undefined ? inboundContext() : context.active();
-      const span = tracer.startSpan(
-        spanName.http(method, attempt.route),
-        { kind: SpanKind.CLIENT, attributes },
-        parent,
-      );
+      const span = tracer.startSpan(spanName.http(method, attempt.route), { kind: SpanKind.CLIENT }, parent);
+      // The stack's samplers decide on the parent and trace id alone: an unsampled attempt builds no attributes.
+      if (span.isRecording()) span.setAttributes(attemptAttributes(attempt, method));
       const attemptContext = trace.setSpan(parent, span);
       const startMs = performance.now();
       let outcome: AttemptOutcome | undefined;
