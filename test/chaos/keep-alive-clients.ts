@@ -60,18 +60,21 @@ const send = (
 
 /**
  * `workers` loops on kept-alive connections, each placing an order and reading it back, until `stop()` or until the
- * server refuses connections (it stopped listening).
+ * server refuses connections (it stopped listening). Worker i starts `i × staggerMs` after the first, so that at any
+ * moment some are waiting on an answer and some are between requests.
  */
 export const keptAliveOrderLoops = ({
   orderServiceUrl,
   userId,
   workers,
   pauseMs,
+  staggerMs,
 }: {
   orderServiceUrl: string;
   userId: string;
   workers: number;
   pauseMs: number;
+  staggerMs: number;
 }) => {
   const agent = new Agent({ keepAlive: true, maxSockets: workers });
   const outcomes: Outcome[] = [];
@@ -81,7 +84,8 @@ export const keptAliveOrderLoops = ({
     currency: 'EUR',
     items: [{ sku: 'DRAIN', quantity: 1, unitAmountMinor: 500 }],
   });
-  const loop = async (): Promise<void> => {
+  const loop = async (worker: number): Promise<void> => {
+    await sleep(worker * staggerMs);
     while (!stopped) {
       const placed = await send(agent, new URL('/orders', orderServiceUrl), 'POST', body, {
         'idempotency-key': crypto.randomUUID(),
@@ -97,7 +101,7 @@ export const keptAliveOrderLoops = ({
       await sleep(pauseMs);
     }
   };
-  const running = Promise.all(Array.from({ length: workers }, loop));
+  const running = Promise.all(Array.from({ length: workers }, (_, worker) => loop(worker)));
   return {
     outcomes,
     /** Resolves when every loop ended (refused, or stopped). */

@@ -39,6 +39,13 @@ export interface StartServiceOptions {
   env?: Readonly<Record<string, string>>;
 }
 
+/** payment-service's fault injection is closed without a token: test stacks open it with this one. */
+export const TEST_FAULT_INJECTION_TOKEN = 'test-fault-injection-token';
+/** The header a test sends with `PUT /admin/faults`. */
+export const FAULT_INJECTION_HEADERS: Readonly<Record<string, string>> = {
+  authorization: `Bearer ${TEST_FAULT_INJECTION_TOKEN}`,
+};
+
 // The test runner marks its children with these; a service must not think it is a test file.
 const RUNNER_VARIABLES = ['NODE_TEST_CONTEXT', 'NODE_OPTIONS'];
 
@@ -54,6 +61,7 @@ const childEnv = (overrides: Readonly<Record<string, string>>): NodeJS.ProcessEn
     LOG_LEVEL: 'info',
     LOG_FORMAT: 'json',
     OTEL_TRACES_EXPORTER: 'none',
+    FAULT_INJECTION_TOKEN: TEST_FAULT_INJECTION_TOKEN,
     ...overrides,
   };
 };

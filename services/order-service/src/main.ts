@@ -6,8 +6,8 @@ import {
   createAdminApp,
   createLogger,
   createServiceClient,
-  dependencyReadyCheck,
   edgeBudget,
+  observeCalls,
   openDatabase,
   runService,
   serverLimits,
@@ -39,6 +39,9 @@ try {
     migrations,
     log: telemetry.databaseLog,
   });
+  // What the calls to each dependency show, for /health (never for readiness).
+  const userCalls = observeCalls();
+  const paymentCalls = observeCalls();
   const userClient = createServiceClient({
     peerService: 'user-service',
     baseUrl: config.USER_SERVICE_URL,
@@ -47,7 +50,7 @@ try {
       retries: config.DEPENDENCY_RETRIES,
     }),
     callDeadlineMs: config.DEPENDENCY_DEADLINE_MS,
-    telemetry,
+    telemetry: userCalls.observe(telemetry),
   });
   // One client, two edges: `POST /payments` (orders) and `GET /payments` (reconciliation), each with its budget.
   const paymentClient = createServiceClient({
@@ -58,7 +61,7 @@ try {
       retries: config.DEPENDENCY_RETRIES,
     }),
     callDeadlineMs: config.DEPENDENCY_DEADLINE_MS,
-    telemetry,
+    telemetry: paymentCalls.observe(telemetry),
   });
   const store = createOrderStore(database.db, {
     leaseMs: config.IDEMPOTENCY_LEASE_MS,
@@ -98,10 +101,7 @@ try {
     limits: serverLimits(config),
     // Readiness is this process: its database (and not draining). Dependencies are detail in /health, never gating.
     readinessChecks: { database: database.ping },
-    dependencyChecks: {
-      'user-service': dependencyReadyCheck(config.USER_SERVICE_URL),
-      'payment-service': dependencyReadyCheck(config.PAYMENT_SERVICE_URL),
-    },
+    dependencyChecks: { 'user-service': userCalls.check, 'payment-service': paymentCalls.check },
     close: async () => {
       await reconciler.stop();
       await database.close();

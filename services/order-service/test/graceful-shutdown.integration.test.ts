@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DATABASE_BACKENDS } from '../../../test/support/databases.ts';
 import { requestJson, uniqueEmail } from '../../../test/support/http.ts';
-import { startStack, type TestStack } from '../../../test/support/services.ts';
+import { FAULT_INJECTION_HEADERS, startStack, type TestStack } from '../../../test/support/services.ts';
 
 const IN_FLIGHT_REQUESTS = 16;
 /** Slow payments keep the orders in flight while the signal arrives. */
@@ -47,6 +47,7 @@ for (const backend of DATABASE_BACKENDS) {
       const faults = await requestJson(`${stack.payment.adminUrl}/admin/faults`, {
         method: 'PUT',
         body: { addedLatencyMs: PAYMENT_LATENCY_MS },
+        headers: { ...FAULT_INJECTION_HEADERS },
       });
       assert.equal(faults.status, 200);
 

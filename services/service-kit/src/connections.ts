@@ -6,11 +6,12 @@
  * connection goes on taking requests until it idles. So while draining:
  * - every response that has not started is sent with `Connection: close`, and Node closes the socket right after
  *   it: a client whose request was accepted gets its whole answer, then a clean close, never a reset;
- * - a request that arrives on an idle kept-alive connection is still answered, with `Connection: close`: closing
- *   such a connection while a client may be writing to it is what resets clients (an HTTP/1.1 server cannot know
- *   that a request is on its way);
- * - once nothing is in flight, the connections still idle are closed and the drain ends. When a load balancer
- *   stopped sending on readiness, none of them gets another request; the drain is as long as the longest request.
+ * - a request that arrives on an idle kept-alive connection is still answered, with `Connection: close`. An HTTP/1.1
+ *   server cannot know that a request is on its way: closing an idle connection while its client writes to it
+ *   resets that client (closing with unread data sends a TCP RST). So idle connections are closed only once nothing
+ *   is in flight and the drain is at least `idleLingerMs` old, long enough for a request already on the wire (or
+ *   sent before the load balancer saw readiness turn false) to arrive and be answered;
+ * - the drain ends when the last connection closes: as long as the longest request, or the short linger.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
@@ -25,17 +26,24 @@ export interface TrackedServer {
   drain(): Promise<void>;
 }
 
+/** How long idle kept-alive connections stay open after the drain began, to answer a request already on its way. */
+export const DEFAULT_IDLE_LINGER_MS = 500;
+
 /** Must be called before the server receives its first request: the listener runs before the app's. */
-export const trackConnections = (server: Server): TrackedServer => {
+export const trackConnections = (
+  server: Server,
+  { idleLingerMs = DEFAULT_IDLE_LINGER_MS }: { idleLingerMs?: number } = {},
+): TrackedServer => {
   const inFlight = new Set<ServerResponse>();
   /** The latest response per connection (a pipelined request's response waits behind the one before it). */
   const latestOn = new Map<Duplex, ServerResponse>();
   let draining: Promise<void> | undefined;
+  let lingerOver = false;
 
   // setImmediate: runs once Node has detached the finished response from its socket, so the socket counts as idle.
   const closeIdleWhenNothingInFlight = () =>
     setImmediate(() => {
-      if (inFlight.size === 0) server.closeIdleConnections();
+      if (lingerOver && inFlight.size === 0) server.closeIdleConnections();
     });
 
   server.prependListener('request', (request: IncomingMessage, response: ServerResponse) => {
@@ -57,10 +65,16 @@ export const trackConnections = (server: Server): TrackedServer => {
         // and is closed with the other idle ones (or answers one more request, with `Connection: close`).
         if (!response.headersSent) response.shouldKeepAlive = false;
       }
+      const linger = setTimeout(() => {
+        lingerOver = true;
+        closeIdleWhenNothingInFlight();
+      }, idleLingerMs);
       // net.Server's close, not http.Server's: the latter also closes the connections idle right now, and resets a
-      // client whose request on one of them is already on the wire. Resolves once every connection is closed.
-      NetServer.prototype.close.call(server, () => resolve());
-      closeIdleWhenNothingInFlight();
+      // client whose request on one of them is already on the wire. Calls back once every connection is closed.
+      NetServer.prototype.close.call(server, () => {
+        clearTimeout(linger);
+        resolve();
+      });
     });
     return draining;
   };

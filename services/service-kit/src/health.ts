@@ -6,18 +6,26 @@
  *   200 `{ status: 'ok' }`, else 503 `{ status: 'unavailable' | 'draining' }`, with each check's result. Nothing
  *   else gates it: a dependency that is down must not take this process out of its load balancer, or one failing
  *   service turns every caller unready and the whole public API (reads included) into the load balancer's 503s.
- * - `/health`: the summary for people and dashboards: the readiness report plus `dependencies`, the result of each
- *   informational check (the services it calls). Its `status` and HTTP status are exactly those of `/health/ready`;
- *   a failed dependency shows only in `dependencies` (and in the client metrics), because the process still serves:
- *   reads work, and writes that need the dependency answer 503 problem+json themselves.
+ * - `/health`: the summary for people and dashboards: the readiness report plus `dependencies`, the state of each
+ *   service it calls. Its `status` and HTTP status are exactly those of `/health/ready`; a failing dependency shows
+ *   only in `dependencies` (and in the client metrics), because the process still serves: reads work, and writes
+ *   that need the dependency answer 503 problem+json themselves.
+ *
+ * A dependency's state is what this service's own calls to it showed ({@link observeCalls}), not a probe: probing
+ * would add traffic, and an edge that mesh policies would have to allow only for the probe.
  *
  * Reports are cached briefly so that many probes cost one round of checks; while draining no check runs.
  */
 import type { Env, Hono } from 'hono';
+import type { ServiceTelemetry } from './instrumentation.ts';
+import type { AttemptOutcome } from './outgoing-attempt.ts';
 import { HEALTH_PATHS } from './stack.ts';
 
-/** Resolves when the thing it checks answers; rejects (or aborts on `signal`) when it does not. */
-export type HealthCheck = (signal: AbortSignal) => Promise<void>;
+/**
+ * Resolves when the thing it checks answers, optionally with a short detail for the report; rejects (or aborts on
+ * `signal`) when it does not.
+ */
+export type HealthCheck = (signal: AbortSignal) => Promise<string | undefined> | Promise<void>;
 
 /** A failed check whose message is safe to show in the report (other errors show only their name). */
 export class HealthCheckError extends Error {
@@ -30,6 +38,8 @@ export class HealthCheckError extends Error {
 export interface CheckResult {
   readonly status: 'ok' | 'failed';
   readonly durationMs: number;
+  /** What an `ok` check adds, e.g. `last call 3 s ago`. */
+  readonly detail?: string;
   /** A short reason; never a connection string or a stack. */
   readonly error?: string;
 }
@@ -70,8 +80,8 @@ const runCheck = async (check: HealthCheck, timeoutMs: number): Promise<CheckRes
   const startedAt = performance.now();
   const durationMs = () => Math.round(performance.now() - startedAt);
   try {
-    await check(AbortSignal.timeout(timeoutMs));
-    return { status: 'ok', durationMs: durationMs() };
+    const detail = await check(AbortSignal.timeout(timeoutMs));
+    return { status: 'ok', durationMs: durationMs(), ...(typeof detail === 'string' ? { detail } : {}) };
   } catch (error) {
     // Database errors can carry hosts or connection strings: only messages written for the report are shown.
     const reason =
@@ -155,22 +165,45 @@ export const createHealth = ({
   return { readiness, summary, mount };
 };
 
+/** Whether an attempt's outcome says the dependency is failing. An answer, even a 4xx, means it serves. */
+const failedAttempt = (outcome: AttemptOutcome): boolean =>
+  outcome.status === undefined ? outcome.errorType !== 'canceled' : outcome.status >= 500;
+
+export interface ObservedCalls {
+  /** The telemetry to hand to the dependency's client: the same, with every attempt's outcome observed. */
+  observe(telemetry: ServiceTelemetry): ServiceTelemetry;
+  /** For `dependencyChecks`: failed when the last call failed; ok (with the last call's age) otherwise. */
+  readonly check: HealthCheck;
+}
+
 /**
- * A dependency check for `/health`'s detail that asks another service's `/health/ready`, without retries: a probe
- * must be quick. Pass it as a `dependencyChecks` entry, never as a readiness check.
+ * A dependency's state as this service's own calls to it showed: the last attempt's outcome. Costs no traffic and
+ * needs no edge beyond the calls themselves.
+ *
+ * @example
+ * const users = observeCalls();
+ * const userClient = createServiceClient({ peerService: 'user-service', …, telemetry: users.observe(telemetry) });
+ * await runService({ …, dependencyChecks: { 'user-service': users.check } });
  */
-export const dependencyReadyCheck =
-  (baseUrl: string): HealthCheck =>
-  async (signal) => {
-    let response: Response;
-    try {
-      response = await fetch(`${baseUrl}${HEALTH_PATHS.ready}`, { signal });
-    } catch (error) {
-      if (signal.aborted) throw error;
-      throw new HealthCheckError('unreachable');
-    }
-    await response.body?.cancel();
-    if (!response.ok) {
-      throw new HealthCheckError(`not ready (status ${response.status})`);
-    }
+export const observeCalls = (now: () => number = Date.now): ObservedCalls => {
+  let last: { at: number; failed: boolean; errorType: string | undefined } | undefined;
+  const ago = (at: number) => `${Math.round((now() - at) / 1000)} s ago`;
+  return {
+    observe: (telemetry) => ({
+      ...telemetry,
+      client: {
+        ...telemetry.client,
+        attempt: async (attempt, send) => {
+          const outcome = await telemetry.client.attempt(attempt, send);
+          last = { at: now(), failed: failedAttempt(outcome), errorType: outcome.errorType };
+          return outcome;
+        },
+      },
+    }),
+    check: async () => {
+      if (last === undefined) return 'no call yet';
+      if (last.failed) throw new HealthCheckError(`last call failed ${ago(last.at)}: ${last.errorType ?? 'error'}`);
+      return `last call ${ago(last.at)}`;
+    },
   };
+};

@@ -29,11 +29,12 @@ export {
 } from './deadline.ts';
 export {
   createHealth,
-  dependencyReadyCheck,
   type HealthCheck,
   HealthCheckError,
   type HealthReport,
   type HealthSummary,
+  type ObservedCalls,
+  observeCalls,
 } from './health.ts';
 export {
   type AttemptBudget,

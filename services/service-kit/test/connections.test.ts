@@ -150,3 +150,27 @@ describe('connection drain of a response already being sent', () => {
     }
   });
 });
+
+describe('connection drain with nothing in flight', () => {
+  it('answers a request that arrives on an idle connection just after the drain began, then closes the rest', async () => {
+    const server = createServer({ keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS }, (request, response) =>
+      response.end(`done ${request.url}`),
+    );
+    const tracked = trackConnections(server, { idleLingerMs: 300 });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const [writer, silent] = await Promise.all([keptAliveClient(port), keptAliveClient(port)]);
+      for (const client of [writer, silent]) assert.match(await client.send('/warm-up'), /Connection: keep-alive/i);
+      const drained = tracked.drain();
+      // Sent as if the client had not yet noticed anything: answered, not reset.
+      assert.match(await writer.send('/just-after'), /\r\nConnection: close\r\n[\s\S]*done \/just-after$/i);
+      assert.deepEqual(await writer.closed, {});
+      assert.deepEqual(await silent.closed, {}, 'an idle connection was reset instead of closed');
+      await drained;
+      assert.equal(server.listening, false);
+    } finally {
+      server.closeAllConnections();
+    }
+  });
+});

@@ -1,11 +1,13 @@
 /**
  * Health semantics: `/health/ready` depends on the readiness checks and the drain only; dependency checks show in
- * `/health` and never change a status; while draining nothing runs.
+ * `/health` and never change a status; while draining nothing runs; a dependency's state is what its calls showed.
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Hono } from 'hono';
-import { createHealth, type HealthCheck, HealthCheckError } from '../src/health.ts';
+import { createHealth, type HealthCheck, HealthCheckError, observeCalls } from '../src/health.ts';
+import { NO_TELEMETRY } from '../src/instrumentation.ts';
+import type { AttemptOutcome, OutgoingAttempt } from '../src/outgoing-attempt.ts';
 
 const ok: HealthCheck = async () => {};
 const down: HealthCheck = async () => {
@@ -95,5 +97,70 @@ describe('health', () => {
     await Promise.all(Array.from({ length: 10 }, () => health.readiness()));
     await health.readiness();
     assert.equal(runs, 1);
+  });
+
+  describe('observed calls', () => {
+    const attempt: OutgoingAttempt = {
+      peerService: 'user-service',
+      method: 'GET',
+      route: '/users/:id',
+      url: new URL('http://127.0.0.1:1/users/1'),
+      resendCount: 0,
+    };
+    const outcome = (status: number | undefined, errorType: string | undefined): AttemptOutcome => ({
+      status,
+      errorType,
+      retryReason: undefined,
+      mayHaveReachedCallee: status !== undefined,
+      retryAfterMs: undefined,
+      error: undefined,
+    });
+
+    it('reports the last call: none yet, an answer (even a 404), a failure, a recovery', async () => {
+      let clock = 1_000_000;
+      const calls = observeCalls(() => clock);
+      const telemetry = calls.observe(NO_TELEMETRY);
+      const call = (result: AttemptOutcome) => telemetry.client.attempt(attempt, async () => result);
+      const signal = new AbortController().signal;
+
+      assert.equal(await calls.check(signal), 'no call yet');
+      await call(outcome(404, '404'));
+      clock += 3000;
+      assert.equal(await calls.check(signal), 'last call 3 s ago');
+      await call(outcome(undefined, 'ECONNREFUSED'));
+      await assert.rejects(calls.check(signal), { name: 'HealthCheckError', message: /failed 0 s ago: ECONNREFUSED/ });
+      await call(outcome(503, '503'));
+      await assert.rejects(calls.check(signal), /503/);
+      // Our own caller going away says nothing about the dependency.
+      await call(outcome(undefined, 'canceled'));
+      assert.equal(await calls.check(signal), 'last call 0 s ago');
+      await call(outcome(200, undefined));
+      assert.equal(await calls.check(signal), 'last call 0 s ago');
+    });
+
+    it('passes the outcome through unchanged and keeps the rest of the telemetry', async () => {
+      const calls = observeCalls();
+      const telemetry = calls.observe(NO_TELEMETRY);
+      const result = outcome(201, undefined);
+      assert.equal(await telemetry.client.attempt(attempt, async () => result), result);
+      assert.equal(telemetry.serverMiddleware, NO_TELEMETRY.serverMiddleware);
+      assert.equal(telemetry.client.retried, NO_TELEMETRY.client.retried);
+    });
+
+    it('shows in /health without gating it', async () => {
+      const calls = observeCalls();
+      await calls.observe(NO_TELEMETRY).client.attempt(attempt, async () => outcome(undefined, 'timeout'));
+      const get = appWith({
+        checks: { database: ok },
+        dependencyChecks: { 'user-service': calls.check },
+        isDraining: () => false,
+      });
+      const summary = await get('/health');
+      assert.equal(summary.status, 200);
+      const dependencies = summary.body.dependencies as Record<string, { status: string; error?: string }>;
+      assert.equal(dependencies['user-service']?.status, 'failed');
+      assert.match(dependencies['user-service']?.error ?? '', /timeout/);
+      assert.equal((await get('/health/ready')).status, 200);
+    });
   });
 });
