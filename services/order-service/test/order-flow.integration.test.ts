@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DATABASE_BACKENDS } from '../../../test/support/databases.ts';
 import { type JsonResponse, requestJson, uniqueEmail } from '../../../test/support/http.ts';
-import { startStack, type TestStack } from '../../../test/support/services.ts';
+import { FAULT_INJECTION_HEADERS, startStack, type TestStack } from '../../../test/support/services.ts';
 
 interface Order {
   id: string;
@@ -62,7 +62,11 @@ for (const backend of DATABASE_BACKENDS) {
       });
 
     const setFaults = async (faults: Record<string, number>) => {
-      const response = await requestJson(`${stack.payment.adminUrl}/admin/faults`, { method: 'PUT', body: faults });
+      const response = await requestJson(`${stack.payment.adminUrl}/admin/faults`, {
+        method: 'PUT',
+        body: faults,
+        headers: { ...FAULT_INJECTION_HEADERS },
+      });
       assert.equal(response.status, 200, response.text);
     };
 
@@ -199,12 +203,21 @@ for (const backend of DATABASE_BACKENDS) {
         assertProblem(response, 503, 'dependency-unavailable');
         assert.ok(Number(response.headers.get('retry-after')) >= 1);
         assert.deepEqual(await ordersOf(userId), []);
-        const ready = await requestJson<{ checks: Record<string, { status: string; error?: string }> }>(
+        // Readiness is this process (its database, not draining): a dependency being down never makes it unready,
+        // or every order-service pod would leave the load balancer and reads would fail too. /health shows it.
+        const ready = await requestJson<{ checks: Record<string, { status: string }> }>(
           `${stack.order.adminUrl}/health/ready`,
         );
-        assert.equal(ready.status, 503);
-        assert.deepEqual(ready.body.checks['payment-service']?.error, 'unreachable');
+        assert.equal(ready.status, 200, ready.text);
         assert.equal(ready.body.checks.database?.status, 'ok');
+        assert.equal(ready.body.checks['payment-service'], undefined);
+        const summary = await requestJson<{ dependencies: Record<string, { status: string }> }>(
+          `${stack.order.adminUrl}/health`,
+        );
+        assert.equal(summary.status, 200, summary.text);
+        assert.equal(summary.body.dependencies['payment-service']?.status, 'failed');
+        const read = await requestJson(`${stack.order.url}/orders?userId=${userId}`);
+        assert.equal(read.status, 200, 'reads are served while payment-service is down');
       } finally {
         await stack.restart('payment-service');
       }
