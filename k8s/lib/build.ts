@@ -4,7 +4,7 @@
  * files in observability/, outside its own folder.
  */
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { GO_TOOLS, REPO_ROOT } from '../../scripts/lib/tools.ts';
 import { isObject, type K8sObject } from './model.ts';
@@ -15,8 +15,9 @@ export const K8S_DIR = join(REPO_ROOT, 'k8s');
 export const OVERLAYS = ['base', 'monitoring', 'istio', 'istio-fault-injection', 'linkerd'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
+/** Builds an overlay of k8s/ by name, or any kustomization directory by absolute path. */
 export const kustomizeBuild = (overlay: string): string =>
-  execFileSync(GO_TOOLS.kustomize, ['build', '--load-restrictor', 'LoadRestrictionsNone', join(K8S_DIR, overlay)], {
+  execFileSync(GO_TOOLS.kustomize, ['build', '--load-restrictor', 'LoadRestrictionsNone', resolve(K8S_DIR, overlay)], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });

@@ -11,15 +11,15 @@ import {
   checkForbiddenApis,
   checkIngressBackends,
   checkIstioReferences,
-  checkRetries,
   checkSelectors,
   checkServiceContract,
   checkServicePorts,
   checkWorkloadSecurity,
 } from '../lib/checks.ts';
-import { meshAuthorizationReport, networkPolicyReport } from '../lib/edges.ts';
+import { endToEndReport, meshAuthorizationReport, networkPolicyReport } from '../lib/edges.ts';
 import { validateStrictly } from '../lib/kubeconform.ts';
 import { byKind, type K8sObject } from '../lib/model.ts';
+import { checkMeshResilience } from '../lib/resilience.ts';
 
 const SEMANTIC_CHECKS = {
   checkSelectors,
@@ -31,7 +31,7 @@ const SEMANTIC_CHECKS = {
   checkIstioReferences,
   checkIngressBackends,
   checkAuthorizationReferences,
-  checkRetries,
+  checkMeshResilience,
 } as const;
 
 for (const overlay of OVERLAYS) {
@@ -59,26 +59,39 @@ for (const overlay of OVERLAYS) {
   });
 }
 
-describe('the call graph (services/service-kit/src/stack.ts) is exactly what the policies allow', () => {
-  const build = (overlay: string): K8sObject[] => parseManifests(kustomizeBuild(overlay));
+describe('the intended graph (stack.ts plus the telemetry paths) is exactly what the policies allow', () => {
+  /** base is deployed with k8s/monitoring beside it (docs/kubernetes.md); the mesh overlays include it. */
+  const build = (overlay: string): K8sObject[] => [
+    ...parseManifests(kustomizeBuild(overlay)),
+    ...(overlay === 'base' ? parseManifests(kustomizeBuild('monitoring')) : []),
+  ];
+  const builds = new Map<string, K8sObject[]>();
+  const built = (overlay: string): K8sObject[] => {
+    if (!builds.has(overlay)) builds.set(overlay, build(overlay));
+    return builds.get(overlay) ?? [];
+  };
 
   for (const [overlay, mesh] of [
     ['base', 'none'],
     ['istio', 'istio'],
     ['linkerd', 'linkerd'],
   ] as const) {
-    it(`NetworkPolicies of k8s/${overlay}: every intended connection allowed, no other`, () => {
-      const objects = build(overlay);
-      assert.ok(byKind(objects, 'NetworkPolicy').length > 0);
+    it(`L4, NetworkPolicies of k8s/${overlay} on the ports the mesh puts on the wire: every intended connection, no other`, () => {
+      const objects = built(overlay);
+      assert.ok(byKind(objects, 'NetworkPolicy').some((policy) => policy.metadata.namespace === 'monitoring'));
       assert.deepEqual(networkPolicyReport(objects, mesh), { missing: [], extra: [] });
+    });
+
+    it(`end to end, k8s/${overlay}: every intended request allowed by both layers, every other refused`, () => {
+      assert.deepEqual(endToEndReport(built(overlay), mesh), { missing: [], extra: [] });
     });
   }
 
-  it('Istio AuthorizationPolicies: every intended request allowed, no other', () => {
-    assert.deepEqual(meshAuthorizationReport(build('istio'), 'istio'), { missing: [], extra: [] });
+  it('L7, Istio AuthorizationPolicies: every intended request allowed, no other', () => {
+    assert.deepEqual(meshAuthorizationReport(built('istio'), 'istio'), { missing: [], extra: [] });
   });
 
-  it('Linkerd Servers, routes and AuthorizationPolicies: every intended request allowed, no other', () => {
-    assert.deepEqual(meshAuthorizationReport(build('linkerd'), 'linkerd'), { missing: [], extra: [] });
+  it('L7, Linkerd Servers, routes and AuthorizationPolicies: every intended request allowed, no other', () => {
+    assert.deepEqual(meshAuthorizationReport(built('linkerd'), 'linkerd'), { missing: [], extra: [] });
   });
 });

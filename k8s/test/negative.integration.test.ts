@@ -10,14 +10,14 @@ import {
   checkAuthorizationReferences,
   checkDeprecatedFields,
   checkForbiddenApis,
-  checkRetries,
   checkSelectors,
   checkServicePorts,
   checkWorkloadSecurity,
 } from '../lib/checks.ts';
-import { meshAuthorizationReport, networkPolicyReport } from '../lib/edges.ts';
+import { endToEndReport, meshAuthorizationReport, networkPolicyReport } from '../lib/edges.ts';
 import { toYaml, validateStrictly } from '../lib/kubeconform.ts';
 import { at, isObject, type Json, type K8sObject } from '../lib/model.ts';
+import { checkMeshResilience } from '../lib/resilience.ts';
 
 const builds = new Map<string, string>();
 /** A fresh, mutable copy of an overlay's objects (the YAML is built once per overlay). */
@@ -134,23 +134,21 @@ spec: {routes: [{name: "GET /users/{id}", condition: {method: GET, pathRegex: "/
     const routes = spec(find(objects, 'VirtualService', 'payment-service')).http;
     assert.ok(Array.isArray(routes) && isObject(routes[0]));
     routes[0].retries = { attempts: 3, perTryTimeout: '1s', retryOn: '5xx' };
-    assert.deepEqual(checkRetries(objects), [
-      'VirtualService shop/payment-service: route payments retries POST /payments',
+    assert.deepEqual(checkMeshResilience(objects), [
+      'VirtualService shop/payment-service: route create-payment retries (attempts 3)',
     ]);
     delete routes[0].retries;
-    assert.deepEqual(checkRetries(objects), [
-      'VirtualService shop/payment-service: route payments inherits the mesh default of 2 retries for POST /payments',
+    assert.deepEqual(checkMeshResilience(objects), [
+      'VirtualService shop/payment-service: route create-payment inherits the mesh default of 2 retries',
     ]);
   });
 
   it('a Linkerd retry annotation on payment-service is flagged', () => {
     const objects = fresh('linkerd');
     const service = find(objects, 'Service', 'payment-service');
-    const annotations = at(service, 'metadata', 'annotations');
-    assert.ok(isObject(annotations));
-    annotations['retry.linkerd.io/http'] = '5xx';
-    assert.deepEqual(checkRetries(objects), [
-      'Service shop/payment-service: Linkerd retry annotations on POST /payments',
+    (service.metadata as Record<string, Json>).annotations = { 'retry.linkerd.io/http': '5xx' };
+    assert.deepEqual(checkMeshResilience(objects), [
+      'Service shop/payment-service: retry.linkerd.io/http: the mesh never retries (the client does)',
     ]);
   });
 });
@@ -193,25 +191,13 @@ describe('policy mistakes change the computed call graph', () => {
     const rules = spec(find(objects, 'AuthorizationPolicy', 'user-service')).rules;
     const operation = at(rules, 0, 'to', 0, 'operation');
     assert.ok(isObject(operation));
-    operation.paths = ['/users/*', '/health/ready'];
+    operation.paths = ['/users/*'];
     const { extra, missing } = meshAuthorizationReport(objects, 'istio');
     assert.deepEqual(missing, []);
     assert.deepEqual(extra, [
       'shop/order-service → shop/user-service-v1:8080 GET /users/0199a/orders',
       'shop/order-service → shop/user-service-v2:8080 GET /users/0199a/orders',
     ]);
-  });
-
-  it("forgetting order-service's readiness calls (GET /health/ready on its dependencies) leaves it never ready", () => {
-    const objects = fresh('linkerd').filter((candidate) => !candidate.metadata.name.endsWith('-readiness'));
-    assert.deepEqual(meshAuthorizationReport(objects, 'linkerd'), {
-      missing: [
-        'shop/order-service → shop/payment-service:8080 GET /health/ready',
-        'shop/order-service → shop/user-service-v1:8080 GET /health/ready',
-        'shop/order-service → shop/user-service-v2:8080 GET /health/ready',
-      ],
-      extra: [],
-    });
   });
 
   it('a principal with a typo names no ServiceAccount', () => {
@@ -278,5 +264,102 @@ describe('workload mistakes are caught', () => {
     assert.deepEqual(checkServicePorts(objects), [
       'Service shop/payment-service: port metrics is not a container port of Deployment shop/payment-service',
     ]);
+  });
+});
+
+describe('the mesh data path: policies written for application ports break on a real cluster', () => {
+  it('Linkerd: a rule that allows only the application port drops the meshed call, which arrives on 4143', () => {
+    // As k8s/linkerd shipped before the data-path model: the base rule's `port: http`, not the proxy's 4143.
+    const objects = [...fresh('linkerd')];
+    const ingress = spec(find(objects, 'NetworkPolicy', 'user-service-from-order-service')).ingress;
+    assert.ok(Array.isArray(ingress) && isObject(ingress[0]));
+    ingress[0].ports = [{ protocol: 'TCP', port: 'http' }];
+    assert.deepEqual(networkPolicyReport(objects, 'linkerd'), {
+      missing: ['shop/order-service → shop/user-service-v1:4143', 'shop/order-service → shop/user-service-v2:4143'],
+      extra: [],
+    });
+    const { missing } = endToEndReport(objects, 'linkerd');
+    assert.ok(missing.includes('shop/order-service → shop/user-service-v1:8080 GET /users/0199a'));
+  });
+
+  it('Linkerd: a Server-wide authorization on the admin port lets Prometheus PUT /admin/faults', () => {
+    const objects = fresh('linkerd');
+    objects.push(
+      object(`
+apiVersion: policy.linkerd.io/v1alpha1
+kind: AuthorizationPolicy
+metadata: {name: services-admin-prometheus, namespace: shop}
+spec:
+  targetRef: {group: policy.linkerd.io, kind: Server, name: services-admin}
+  requiredAuthenticationRefs:
+    - {group: policy.linkerd.io, kind: MeshTLSAuthentication, name: prometheus}
+`),
+    );
+    const { extra, missing } = endToEndReport(objects, 'linkerd');
+    assert.deepEqual(missing, []);
+    assert.ok(extra.includes('monitoring/prometheus → shop/payment-service:9464 PUT /admin/faults'));
+    assert.ok(extra.every((edge) => edge.startsWith('monitoring/prometheus → ') && edge.includes(':9464 ')));
+  });
+
+  it('Linkerd: a kubelet grant without the pod-network exception opens the probe routes to every pod', () => {
+    const objects = fresh('linkerd');
+    spec(find(objects, 'NetworkAuthentication', 'kubelet')).networks = [{ cidr: '0.0.0.0/0' }, { cidr: '::/0' }];
+    const { extra } = meshAuthorizationReport(objects, 'linkerd');
+    assert.ok(extra.includes('shop/order-service → shop/payment-service:9464 GET /health/ready'));
+    // End to end, NetworkPolicy's 4143 leads to every port of the pod, so the L7 gap is a real one.
+    assert.ok(
+      endToEndReport(objects, 'linkerd').extra.includes(
+        'shop/order-service → shop/payment-service:9464 GET /health/ready',
+      ),
+    );
+  });
+
+  it('Istio: Prometheus on the plaintext admin port instead of the merged endpoint :15020 finds nothing to scrape', () => {
+    const objects = fresh('istio').filter((candidate) => candidate.metadata.name !== 'merged-metrics-from-prometheus');
+    const { missing } = networkPolicyReport(objects, 'istio');
+    assert.ok(missing.includes('monitoring/prometheus → shop/payment-service:15020'));
+    assert.ok(missing.includes('monitoring/prometheus → shop/postgres:15020'));
+  });
+
+  it('monitoring without its NetworkPolicies: any pod can post silences to Alertmanager or reach Grafana', () => {
+    const objects = fresh('istio').filter(
+      (candidate) => !(candidate.kind === 'NetworkPolicy' && candidate.metadata.namespace === 'monitoring'),
+    );
+    const { extra } = networkPolicyReport(objects, 'istio');
+    assert.ok(extra.includes('stranger → monitoring/alertmanager:9093'));
+    assert.ok(extra.includes('stranger → monitoring/grafana:3000'));
+    assert.ok(extra.includes('monitoring/otel-collector → monitoring/prometheus:9090'));
+  });
+});
+
+describe('timeouts and retries follow stack.ts', () => {
+  it('an Istio edge timeout that differs from budget.meshTimeoutMs is a finding', () => {
+    const objects = fresh('istio');
+    const routes = spec(find(objects, 'VirtualService', 'payment-service')).http;
+    assert.ok(Array.isArray(routes) && isObject(routes[0]));
+    routes[0].timeout = '3s';
+    assert.deepEqual(checkMeshResilience(objects), [
+      'VirtualService shop/payment-service: route create-payment times out POST /payments at 3s, stack.ts says 2500 ms (order-service → payment-service POST /payments)',
+    ]);
+  });
+
+  it('a Linkerd public route without a timeout, and a mesh route gone, are findings', () => {
+    const objects = fresh('linkerd').filter(
+      (candidate) => !(candidate.kind === 'HTTPRoute' && candidate.metadata.name === 'payment-service'),
+    );
+    const rules = spec(find(objects, 'HTTPRoute', 'order-service-public')).rules;
+    assert.ok(Array.isArray(rules) && isObject(rules[0]));
+    delete rules[0].timeouts;
+    const problems = checkMeshResilience(objects);
+    assert.ok(
+      problems.includes(
+        'no mesh HTTPRoute for Service payment-service: order-service → payment-service POST /payments has no mesh timeout',
+      ),
+    );
+    assert.ok(
+      problems.includes(
+        'HTTPRoute shop/order-service-public: rule 0 times out POST /orders at never, stack.ts says 9000 ms (public route)',
+      ),
+    );
   });
 });

@@ -15,14 +15,14 @@ const stamp = JSON.stringify(
   {
     modules: SCHEMA_MODULES.map(({ module, version }) => `${module}@${version}`),
     // Bumped by hand when the converter or the hand-written Linkerd schemas change.
-    generator: 2,
+    generator: 3,
   },
   null,
   2,
 );
 
 /** `go mod download` verifies the module against the checksum database and returns where it was unpacked. */
-const downloadModule = (module: string, version: string): string => {
+export const downloadModule = (module: string, version: string): string => {
   // Outside any module, so no go.mod in the way; GOFLAGS is cleared so a user's -mod=vendor cannot interfere.
   const cwd = mkdtempSync(join(tmpdir(), 'k8s-schemas-'));
   try {

@@ -1,7 +1,7 @@
 /**
  * @module Strict schemas for the `policy.linkerd.io` kinds this stack uses, written by hand for Linkerd 2.20 from
  * the field reference at linkerd.io/2-edge/reference/authorization-policy/ (Server, AuthorizationPolicy,
- * MeshTLSAuthentication).
+ * MeshTLSAuthentication, NetworkAuthentication).
  *
  * Why by hand: Linkerd publishes its CRDs only inside the `linkerd-crds` Helm chart and the linkerd2 repository; the Go
  * module proxy refuses `github.com/linkerd/linkerd2` and no npm, PyPI or crates.io package carries them, so setup
@@ -94,6 +94,25 @@ export const LINKERD_POLICY_CRDS: readonly object[] = [
         items: { type: 'string', pattern: `^(\\*|${dnsLabel.slice(1, -1)})(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$` },
       },
       identityRefs: { type: 'array', items: reference(['kind']) },
+    },
+  }),
+  // The kubelet's probe grant (k8s/linkerd/policy.yaml): client networks, each with optional exceptions.
+  crd('NetworkAuthentication', 'v1alpha1', {
+    type: 'object',
+    required: ['networks'],
+    properties: {
+      networks: {
+        type: 'array',
+        minItems: 1,
+        items: {
+          type: 'object',
+          required: ['cidr'],
+          properties: {
+            cidr: { type: 'string', minLength: 1 },
+            except: { type: 'array', items: { type: 'string', minLength: 1 } },
+          },
+        },
+      },
     },
   }),
 ];
