@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { FAULTS_PATH } from '@mesh-stack/service-kit/stack';
-import { startStack, type TestStack } from '../../test/support/services.ts';
+import { FAULT_INJECTION_HEADERS, startStack, type TestStack } from '../../test/support/services.ts';
 import { STEP, STEP_NAMES } from '../scenario.ts';
 import { runLoad } from './index.ts';
 
@@ -33,7 +33,7 @@ describe('runLoad against the real services', () => {
   const setFaults = async (faults: Record<string, number>): Promise<void> => {
     const response = await fetch(`${stack.payment.adminUrl}${FAULTS_PATH}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...FAULT_INJECTION_HEADERS },
       body: JSON.stringify(faults),
     });
     assert.ok(response.ok, `PUT ${FAULTS_PATH}: ${response.status} ${await response.text()}`);

@@ -57,6 +57,9 @@ const runSchemathesis = (
       'json',
       '--report-json-path',
       reportFile,
+      // Test data only: the reproduction commands are more use with their real header values.
+      '--output-sanitize',
+      'false',
     ];
     // Run from the report folder: Schemathesis keeps a `.schemathesis` cache in its working directory.
     const child = spawn(SCHEMATHESIS_BIN, args, { cwd: dirname(reportFile), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -94,7 +97,14 @@ describe('Schemathesis against every service (all checks, fixed seed, stateful p
     it(`${name}-service answers as its OpenAPI document says`, { timeout: RUN_TIMEOUT_MS + 10_000 }, async () => {
       const service = stack[name];
       const reportFile = join(reports, `${name}.json`);
-      const { code, output } = await runSchemathesis(service, reportFile);
+      const run = await runSchemathesis(service, reportFile);
+      // A failure shows what Schemathesis sent and what the service logged about it.
+      const errorLines = service
+        .logs()
+        .split('\n')
+        .filter((line) => /"level":"(error|fatal)"/.test(line));
+      const output = `${run.output}\n${service.name} errors:\n${errorLines.join('\n')}`;
+      const code = run.code;
       assert.ok(existsSync(reportFile), `no report written:\n${output}`);
       const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
 

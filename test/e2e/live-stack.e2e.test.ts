@@ -40,6 +40,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { ALERT_LABEL } from '../../observability/prometheus/src/rules/model.ts';
 import { TARGET_LABEL } from '../../observability/prometheus/src/targets.ts';
 import { type AlertNotification, type AlertSink, startAlertSink } from '../../scripts/lib/stack/alert-sink.ts';
+import { LOCAL_FAULT_INJECTION_TOKEN } from '../../scripts/lib/stack/components.ts';
 import { portMapping, TEST_PORT_OFFSETS } from '../../scripts/lib/stack/ports.ts';
 import { DEFAULT_CONFIGS, type StackHandle, startStack } from '../../scripts/lib/stack.ts';
 import { CHROMIUM_ARGS, DEBIAN_TOOLS } from '../../scripts/lib/tools.ts';
@@ -170,7 +171,10 @@ describe('the live stack under load', { concurrency: false }, () => {
   const setFaults = async (settings: typeof FAULTS | typeof FAULTS_OFF): Promise<void> => {
     const response = await fetch(`${live().urls.services[FAULTY_SERVICE].admin}${FAULTS_PATH}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${process.env.FAULT_INJECTION_TOKEN ?? LOCAL_FAULT_INJECTION_TOKEN}`,
+      },
       body: JSON.stringify(settings),
       signal: AbortSignal.timeout(10_000),
     });

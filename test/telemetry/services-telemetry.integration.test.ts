@@ -14,7 +14,7 @@ import { exemplarTraceIds, seriesOf } from '../support/exposition.ts';
 import { requestJson, uniqueEmail } from '../support/http.ts';
 import { type OtlpReceiver, type ReceivedSpan, SPAN_KIND, startOtlpReceiver } from '../support/otlp-receiver.ts';
 import { promtoolCheckMetrics } from '../support/promtool.ts';
-import { startStack, type TestStack } from '../support/services.ts';
+import { FAULT_INJECTION_HEADERS, startStack, type TestStack } from '../support/services.ts';
 
 const OPENMETRICS_ACCEPT = 'application/openmetrics-text; version=1.0.0';
 /** Spans reach the receiver within a few export intervals. */
@@ -54,7 +54,11 @@ describe('telemetry of the running services', () => {
       body: { userId, currency: 'EUR', items: ITEMS },
     });
   const setFaults = async (settings: Record<string, number>) => {
-    const response = await requestJson(`${stack.payment.adminUrl}${FAULTS_PATH}`, { method: 'PUT', body: settings });
+    const response = await requestJson(`${stack.payment.adminUrl}${FAULTS_PATH}`, {
+      method: 'PUT',
+      body: settings,
+      headers: { ...FAULT_INJECTION_HEADERS },
+    });
     assert.equal(response.status, 200, response.text);
   };
   /** All spans of the trace whose order-service server span handled `orderId` (or the last POST /orders). */

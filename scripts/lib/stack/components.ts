@@ -43,6 +43,12 @@ export interface ComponentContext {
 }
 
 const LOOPBACK = '127.0.0.1';
+/**
+ * payment-service's fault injection is closed unless a token is set: the local stack opens it with
+ * `FAULT_INJECTION_TOKEN` from the environment, or this well-known one (its admin port listens on loopback only;
+ * the README's walk-through sends it).
+ */
+export const LOCAL_FAULT_INJECTION_TOKEN = 'local-fault-injection';
 const at = (port: number): string => `${LOOPBACK}:${port}`;
 const GO_READY_MS = 30_000;
 const GO_STOP_MS = 10_000;
@@ -195,6 +201,9 @@ const service = (context: ComponentContext, name: ServiceName): ComponentSpec =>
       LOG_FORMAT: 'json',
       OTEL_SERVICE_NAME: name,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://${at(backends.collectorOtlpHttp)}`,
+      ...(name === 'payment-service'
+        ? { FAULT_INJECTION_TOKEN: process.env.FAULT_INJECTION_TOKEN ?? LOCAL_FAULT_INJECTION_TOKEN }
+        : {}),
       ...dependencies,
     }),
     readyUrl: `http://${at(services[name].adminPort)}${HEALTH_PATHS.ready}`,

@@ -3,10 +3,11 @@
  * PostgreSQL): each must be answered with a 4xx problem+json, never a 5xx, and every process must stay up.
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { DATABASE_BACKENDS } from '../../../test/support/databases.ts';
 import { requestJson, uniqueEmail } from '../../../test/support/http.ts';
-import { startStack, type TestStack } from '../../../test/support/services.ts';
+import { FAULT_INJECTION_HEADERS, startStack, type TestStack } from '../../../test/support/services.ts';
 
 type Target = 'user' | 'order' | 'payment' | 'paymentAdmin';
 
@@ -38,6 +39,12 @@ const order = (fields: Record<string, unknown>) =>
 const payment = (fields: Record<string, unknown>) =>
   JSON.stringify({ orderId: UUID, amountMinor: 100, currency: 'EUR', ...fields });
 const withKey: Record<string, string> = { ...JSON_TYPE, 'idempotency-key': 'bad-input-key' };
+/** A valid user body whose name carries `bytes` as they are: not UTF-8 text. */
+const utf8With = (bytes: readonly number[]): Uint8Array => {
+  const [head = '', tail = ''] = user({ name: 'Ada#' }).split('#');
+  const encoder = new TextEncoder();
+  return new Uint8Array([...encoder.encode(head), ...bytes, ...encoder.encode(tail)]);
+};
 
 const postUser = (
   name: string,
@@ -134,9 +141,11 @@ const BAD_INPUTS: readonly BadInput[] = [
   postOrder('quantity as a string', order({ items: [item({ quantity: '2' })] })),
   postOrder('negative unit amount', order({ items: [item({ unitAmountMinor: -100 })] })),
   postOrder('unit amount over 10,000,000', order({ items: [item({ unitAmountMinor: 10_000_001 })] })),
+  // Schema-valid, but over a limit no JSON Schema can express (a sum): 422 rule-violated, not 400.
   postOrder(
     'total that overflows the 1,000,000,000 limit',
     order({ items: Array.from({ length: 50 }, () => item({ quantity: 1000, unitAmountMinor: 10_000_000 })) }),
+    422,
   ),
   postOrder('no items', order({ items: [] })),
   postOrder('51 items', order({ items: Array.from({ length: 51 }, () => item()) })),
@@ -154,6 +163,21 @@ const BAD_INPUTS: readonly BadInput[] = [
   postUser('NUL in the name', user({ name: 'Ada\u0000Lovelace' })),
   postUser('BEL control character in the name', user({ name: 'Ada\u0007' })),
   postUser('unpaired surrogate in the name', '{"email":"s@example.com","name":"Ada \\ud800"}'),
+  postUser('name of zero-width spaces only (U+200B)', user({ name: '\u200b\u200b' })),
+  postUser('name of joiners only (U+200C, U+200D)', user({ name: '\u200c\u200d' })),
+  postUser('right-to-left override in the name (U+202E)', user({ name: 'Ada \u202egnp.exe' })),
+  postUser('bidi isolate in the name (U+2066)', user({ name: 'Ada \u2066Lovelace\u2069' })),
+  postUser('left-to-right mark in the name (U+200E)', user({ name: '\u200eAda' })),
+  postUser('BOM in the name (U+FEFF)', user({ name: 'Ada\ufeff' })),
+  postUser('line separator in the name (U+2028)', user({ name: 'Ada\u2028Lovelace' })),
+  postUser('newline at the end of the name', user({ name: 'Ada\n' })),
+  postUser('email with a leading dot', user({ email: '.ada@example.com' })),
+  postUser('email without a dot in the host', user({ email: 'ada@localhost' })),
+  postUser('email with a 65-character local part', user({ email: `${'a'.repeat(65)}@example.com` })),
+  // Invalid UTF-8: a lone continuation byte and a truncated sequence, never read as U+FFFD.
+  postUser('invalid UTF-8 in the body (lone 0x80)', utf8With([0x80]), 400, JSON_TYPE),
+  postUser('invalid UTF-8 in the body (truncated 0xE2 0x82)', utf8With([0xe2, 0x82]), 400, JSON_TYPE),
+  postUser('overlong UTF-8 encoding of "/" (0xC0 0xAF)', utf8With([0xc0, 0xaf]), 400, JSON_TYPE),
   postUser('SQL in the email', user({ email: "'; DROP TABLE users; --" })),
   postOrder('SQL in the sku', order({ items: [item({ sku: "BOOK'; DROP TABLE orders;--" })] })),
   postOrder('non-ASCII sku', order({ items: [item({ sku: 'BØØK' })] })),
@@ -176,7 +200,16 @@ const BAD_INPUTS: readonly BadInput[] = [
   get('user', '/users?cursor=not-a-cursor', 400),
   get('user', '/users?sort=email', 400),
   get('order', '/orders?userId=ada', 400),
-  get('order', `/orders?cursor=${Buffer.from('../../etc/passwd').toString('base64url')}`, 400),
+  get('order', '/orders', 400, "/orders without userId (never every user's orders)"),
+  get('user', '/users?limit=0x10', 400),
+  get('user', '/users?limit=%2010%20', 400, '/users?limit=" 10 " (padded)'),
+  get('user', '/users?limit=1e2', 400),
+  get('user', '/users?limit=%2B5', 400, '/users?limit=+5'),
+  get('user', '/users?limit=010', 400),
+  get('user', '/users?limit=10.0', 400),
+  get('user', '/users?limit=', 400, '/users?limit= (empty)'),
+  get('user', '/users?cursor=AAAAAAAAAAAAAAAAAAAAAB', 400, '/users?cursor= with padding bits set'),
+  get('order', `/orders?cursor=${Buffer.from('../../etc/passwd/../shadow').toString('base64url')}`, 400),
   // Unsupported methods
   {
     name: 'PUT /users',
@@ -198,7 +231,7 @@ const BAD_INPUTS: readonly BadInput[] = [
     status: 405,
   },
   { name: 'DELETE /payments', target: 'payment', method: 'DELETE', path: '/payments', status: 405 },
-  get('payment', '/payments', 405, '/payments (no listing)'),
+  get('payment', '/payments', 400, '/payments without orderId (no listing of every payment)'),
   {
     name: 'POST /admin/faults',
     target: 'paymentAdmin',
@@ -217,6 +250,21 @@ const BAD_INPUTS: readonly BadInput[] = [
     'content-type': 'multipart/form-data; boundary=x',
     'idempotency-key': 'k',
   }),
+  postUser('Content-Encoding: gzip (never decompressed, never read as JSON)', user({}), 415, {
+    ...JSON_TYPE,
+    'content-encoding': 'gzip',
+  }),
+  postOrder('Content-Encoding: br', order({}), 415, { ...JSON_TYPE, 'content-encoding': 'br' }),
+  postUser('charset=utf-16', user({}), 415, { 'content-type': 'application/json; charset=utf-16' }),
+  postPayment('charset=iso-8859-1', payment({}), 415, {
+    'content-type': 'application/json; charset="iso-8859-1"',
+    'idempotency-key': 'k',
+  }),
+  postPayment('Idempotency-Key joined from two headers ("a, b")', payment({}), 400, {
+    ...JSON_TYPE,
+    'idempotency-key': 'key-a, key-b',
+  }),
+  postOrder('Idempotency-Key with a comma', order({}), 400, { ...JSON_TYPE, 'idempotency-key': 'a,b' }),
   postUser('1 MB body', ONE_MEGABYTE, 413),
   postOrder('1 MB body', ONE_MEGABYTE, 413),
   postPayment('1 MB body', ONE_MEGABYTE, 413),
@@ -227,7 +275,7 @@ const BAD_INPUTS: readonly BadInput[] = [
     method: 'PUT',
     path: '/admin/faults',
     body: '{"errorRate":"high"}',
-    headers: JSON_TYPE,
+    headers: { ...JSON_TYPE, ...FAULT_INJECTION_HEADERS },
     status: 400,
   },
   {
@@ -236,7 +284,7 @@ const BAD_INPUTS: readonly BadInput[] = [
     method: 'PUT',
     path: '/admin/faults',
     body: '{"addedLatencyMs":1000000000}',
-    headers: JSON_TYPE,
+    headers: { ...JSON_TYPE, ...FAULT_INJECTION_HEADERS },
     status: 400,
   },
   {
@@ -245,8 +293,26 @@ const BAD_INPUTS: readonly BadInput[] = [
     method: 'PUT',
     path: '/admin/faults',
     body: '{}',
-    headers: { 'content-type': 'text/plain' },
+    headers: { 'content-type': 'text/plain', ...FAULT_INJECTION_HEADERS },
     status: 415,
+  },
+  {
+    name: 'PUT /admin/faults: no bearer token',
+    target: 'paymentAdmin',
+    method: 'PUT',
+    path: '/admin/faults',
+    body: '{"errorRate":1}',
+    headers: JSON_TYPE,
+    status: 401,
+  },
+  {
+    name: 'PUT /admin/faults: wrong bearer token',
+    target: 'paymentAdmin',
+    method: 'PUT',
+    path: '/admin/faults',
+    body: '{"errorRate":1}',
+    headers: { ...JSON_TYPE, authorization: 'Bearer not-the-token-at-all' },
+    status: 401,
   },
 ];
 
@@ -304,6 +370,43 @@ for (const backend of DATABASE_BACKENDS) {
         }
       });
     }
+
+    it('refuses two Idempotency-Key header lines (400), sent as two lines on the wire', async () => {
+      const { status, contentType } = await new Promise<{ status: number; contentType: string | undefined }>(
+        (resolve, reject) => {
+          const body = payment({});
+          // A flat [name, value, ...] list is sent as it is: two separate `Idempotency-Key` lines.
+          const outgoing = httpRequest(`${stack.payment.url}/payments`, {
+            method: 'POST',
+            // A raw list gets no automatic Host header: name it as any client would.
+            headers: [
+              'host',
+              new URL(stack.payment.url).host,
+              'content-type',
+              'application/json',
+              'idempotency-key',
+              'first-key',
+              'idempotency-key',
+              'second-key',
+              'content-length',
+              String(Buffer.byteLength(body)),
+            ],
+            timeout: 15_000,
+          });
+          outgoing.once('response', (response) => {
+            response.resume();
+            response.once('end', () =>
+              resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'] }),
+            );
+          });
+          outgoing.once('timeout', () => outgoing.destroy(new Error('no answer within 15 s')));
+          outgoing.once('error', reject);
+          outgoing.end(body);
+        },
+      );
+      assert.equal(status, 400);
+      assert.equal(contentType, 'application/problem+json');
+    });
 
     it('left every process up and healthy, and stored none of it', async () => {
       for (const service of [stack.user, stack.order, stack.payment]) {

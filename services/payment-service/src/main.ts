@@ -27,7 +27,7 @@ try {
   });
   const faults = createFaults(undefined, telemetry.business);
   const adminApp = createAdminApp({ logger, telemetry });
-  mountFaultRoutes(adminApp, faults, logger);
+  mountFaultRoutes(adminApp, faults, logger, { token: config.FAULT_INJECTION_TOKEN });
   await runService({
     logger,
     publicApp: createApp({ payments: createPaymentRepository(database.db), faults, logger, telemetry }),

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, DATABASE_BACKENDS, type TestDatabase } from '../../../test/support/databases.ts';
 import { requestJson } from '../../../test/support/http.ts';
-import { type ServiceProcess, startService } from '../../../test/support/services.ts';
+import { FAULT_INJECTION_HEADERS, type ServiceProcess, startService } from '../../../test/support/services.ts';
 
 interface Payment {
   id: string;
@@ -25,7 +25,11 @@ for (const backend of DATABASE_BACKENDS) {
       });
 
     const setFaults = (faults: unknown) =>
-      requestJson<Record<string, number>>(`${service.adminUrl}/admin/faults`, { method: 'PUT', body: faults });
+      requestJson<Record<string, number>>(`${service.adminUrl}/admin/faults`, {
+        method: 'PUT',
+        body: faults,
+        headers: { ...FAULT_INJECTION_HEADERS },
+      });
 
     before(async () => {
       database = await createTestDatabase(backend, 'payment-service');

@@ -14,6 +14,7 @@ export const PROBLEM = {
   validationFailed: { slug: 'validation-failed', status: 400, title: 'The request is not valid.' },
   malformedJson: { slug: 'malformed-json', status: 400, title: 'The request body is not valid JSON.' },
   badRequest: { slug: 'bad-request', status: 400, title: 'The request cannot be processed.' },
+  unauthorized: { slug: 'unauthorized', status: 401, title: 'The credentials are missing or wrong.' },
   notFound: { slug: 'not-found', status: 404, title: 'The resource does not exist.' },
   methodNotAllowed: { slug: 'method-not-allowed', status: 405, title: 'The method is not allowed on this resource.' },
   emailTaken: { slug: 'email-taken', status: 409, title: 'A user with this email already exists.' },

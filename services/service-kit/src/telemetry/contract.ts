@@ -346,9 +346,13 @@ export const SPANS = {
   httpServer: {
     name: 'METHOD /route/template',
     kind: 'SERVER',
-    help: 'One per request, named after the matched route (`_unmatched` when none); 5xx marks it as an error.',
-    attributes: [ATTR.httpRequestMethod, ATTR.httpRoute, ATTR.httpResponseStatusCode, ATTR.urlPath, ATTR.urlScheme],
+    help:
+      'One per request, named after the matched route (`_unmatched` when none); 5xx marks it as an error. ' +
+      '`url.path` is the route with only UUID parameter values filled in (others stay `{name}`), and is absent ' +
+      'for unmatched requests: no client-typed text (an email in a path, a 15 KB URL) reaches a span.',
+    attributes: [ATTR.httpRequestMethod, ATTR.httpRoute, ATTR.httpResponseStatusCode, ATTR.urlScheme],
     conditionalAttributes: [
+      ATTR.urlPath,
       ATTR.errorType,
       ATTR.userId,
       ATTR.orderId,

@@ -2,6 +2,7 @@
  * @module Renders docs/telemetry.md from the contract. `npm run generate:telemetry-docs` writes it; a test fails
  * when the committed file differs from what this renders.
  */
+
 import {
   ALL_METRICS,
   EXEMPLAR_TRACE_ID_LABEL,
@@ -18,6 +19,13 @@ import {
   SPANS,
   type SpanDefinition,
 } from './contract.ts';
+import { samplingSection } from './sampling-docs.ts';
+import {
+  DEFAULT_ATTRIBUTE_COUNT_LIMIT,
+  DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT,
+  DEFAULT_SPAN_EVENT_COUNT_LIMIT,
+  DEFAULT_SPAN_LINK_COUNT_LIMIT,
+} from './span-limits.ts';
 
 export const TELEMETRY_DOCS_PATH = 'docs/telemetry.md';
 
@@ -73,7 +81,10 @@ export const renderTelemetryDocs = (): string =>
     '| `OTEL_TRACES_EXPORTER` | `otlp` | `none` stops exporting (propagation continues) |',
     '| `OTEL_SDK_DISABLED` | `false` | `true` turns tracing off (metrics and logs stay) |',
     '| `OTEL_BSP_MAX_QUEUE_SIZE`, `_MAX_EXPORT_BATCH_SIZE`, `_SCHEDULE_DELAY`, `_EXPORT_TIMEOUT` | 2048, 512, 5000, 30000 | batch span processor |',
-    "| `OTEL_LOG_LEVEL` | `warn` | the SDK's own diagnostics (stderr) |",
+    `| \`OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT\` (or \`OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT\`) | ${DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT} | longer attribute values are cut to this many characters |`,
+    `| \`OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT\` (or \`OTEL_ATTRIBUTE_COUNT_LIMIT\`) | ${DEFAULT_ATTRIBUTE_COUNT_LIMIT} | attributes per span; \`OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT\`, \`OTEL_LINK_ATTRIBUTE_COUNT_LIMIT\` per event and link |`,
+    `| \`OTEL_SPAN_EVENT_COUNT_LIMIT\`, \`OTEL_SPAN_LINK_COUNT_LIMIT\` | ${DEFAULT_SPAN_EVENT_COUNT_LIMIT}, ${DEFAULT_SPAN_LINK_COUNT_LIMIT} | events and links per span |`,
+    "| `OTEL_LOG_LEVEL` | `warn` | the SDK's own diagnostics: one JSON line each on stderr (`component: opentelemetry-sdk`), a repeated message at most once a minute with a `suppressed` count |",
     "| `MESH_STACK_TELEMETRY` | on | `off` removes all telemetry (no middleware, spans or `/metrics`): the benchmark's bare baseline only |",
     '',
     "Each service's `main.ts` calls `setupTelemetry()` and hands what it returns to everything it builds (apps, clients,",
@@ -82,6 +93,12 @@ export const renderTelemetryDocs = (): string =>
     'What that costs at 100% sampling, and how to lower it (sampling, fewer spans per order), is measured in',
     'BENCHMARKS.md.',
     '',
+    'Spans are bounded and carry no client-typed text: the span limits above apply to every span (the SDK keeps',
+    "values of any length otherwise); the server span's `url.path` keeps only a route's literal segments and UUID",
+    'parameter values (`/users/{id}` for anything else) and is absent for unmatched requests; query strings, headers',
+    'and bodies are never recorded.',
+    '',
+    ...samplingSection(),
     '## Metrics',
     '',
     `Served on the admin port at \`/metrics\`: OpenMetrics 1.0 when the scrape's \`Accept\` asks for it (Prometheus does by`,

@@ -12,6 +12,7 @@ import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { findTargetHandler, isMiddleware } from 'hono/utils/handler';
+import { isUuid } from '../ids.ts';
 import { inboundContext } from '../request-context.ts';
 import { HEALTH_PATHS, METRICS_PATH } from '../stack.ts';
 import { ATTR, HTTP_DURATION_BUCKETS_SECONDS, KNOWN_HTTP_METHODS, LABEL, LABEL_VALUE, spanName } from './contract.ts';
@@ -51,6 +52,25 @@ export const matchedRouteTemplate = (c: Context): string => {
     if (route && !isMiddleware(findTargetHandler(route.handler))) return route.path;
   }
   return LABEL_VALUE.unmatchedRoute;
+};
+
+/**
+ * The request path as the contract allows it on a span: the route's literal segments, and a parameter's value only
+ * when it is a UUID (an id, never PII); any other value is replaced by `{name}`. An unmatched request gets no
+ * `url.path` at all (its route is `_unmatched`): nothing a client typed reaches a span, and the value stays short.
+ */
+export const contractPath = (path: string, route: string): string | undefined => {
+  if (route === LABEL_VALUE.unmatchedRoute) return undefined;
+  const templateSegments = route.split('/');
+  const pathSegments = path.split('/');
+  if (templateSegments.length !== pathSegments.length || route.includes('*')) return route;
+  return templateSegments
+    .map((segment, index) => {
+      if (!segment.startsWith(':')) return segment;
+      const value = pathSegments[index] ?? '';
+      return isUuid(value) ? value.toLowerCase() : `{${segment.slice(1)}}`;
+    })
+    .join('/');
 };
 
 /**
@@ -140,7 +160,8 @@ export const httpServerTelemetry = ({
     // stack's samplers decide on trace id and parent alone, and an unsampled span then costs no attribute checks.
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
     if (span.isRecording()) {
-      span.setAttributes({ [ATTR.httpRequestMethod]: method, [ATTR.urlScheme]: urlScheme, [ATTR.urlPath]: path });
+      // No `url.path` yet: the raw path is client input (an email in `/users/ada@example.org`, 15 KB of junk).
+      span.setAttributes({ [ATTR.httpRequestMethod]: method, [ATTR.urlScheme]: urlScheme });
     }
     inFlight.count++;
     let thrown: unknown;
@@ -169,6 +190,8 @@ export const httpServerTelemetry = ({
     if (recording) {
       span.updateName(entry.spanName);
       span.setAttribute(ATTR.httpRoute, route);
+      const urlPath = contractPath(c.req.path, route);
+      if (urlPath !== undefined) span.setAttribute(ATTR.urlPath, urlPath);
       span.setAttribute(ATTR.httpResponseStatusCode, status);
       if (status >= 500) {
         const error = thrown ?? c.error;
