@@ -21,12 +21,30 @@ export const createOrderRoute = createRoute({
       content: { 'application/json': { schema: Order } },
     },
     400: problemContent('The body or the Idempotency-Key is not valid.'),
-    409: problemContent('A request with this Idempotency-Key is still running.'),
+    409: {
+      ...problemContent(
+        'A request with this Idempotency-Key is still running (`idempotency-key-in-progress`). Repeat after ' +
+          '`Retry-After`: the seconds left of that request’s lease on the key.',
+      ),
+      headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } },
+    },
     422: problemContent('Unknown user, or the Idempotency-Key was used with a different body.'),
-    503: problemContent(
-      'user-service or payment-service is unavailable (`Retry-After`). When the payment outcome is unknown the ' +
-        'problem carries `orderId` and the same Idempotency-Key resumes the order.',
-    ),
+    503: {
+      ...problemContent(
+        '`dependency-unavailable`: user-service or payment-service could not be reached; no order was placed and ' +
+          'nothing was charged: place it again after `Retry-After`. `payment-outcome-unknown`: the order is stored ' +
+          '`pending` and is charged at most once; it is resolved without any action within `Retry-After` seconds: ' +
+          'read it at `Location` (`GET /orders/{orderId}`, `orderId` in the problem), do not place a new order. ' +
+          'With an Idempotency-Key, repeating the request returns it too. See docs/consistency.md.',
+      ),
+      headers: {
+        'Retry-After': { schema: { type: 'integer', minimum: 1 } },
+        Location: {
+          description: 'On `payment-outcome-unknown`: the pending order, `/orders/{orderId}`.',
+          schema: { type: 'string' },
+        },
+      },
+    },
   },
 });
 
