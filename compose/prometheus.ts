@@ -21,7 +21,7 @@ export const renderComposePrometheusConfig = (): string =>
     `# compose.yaml runs Prometheus with ${PROMETHEUS_FLAGS.join(' ')} and observability/prometheus/rules mounted`,
     '# as rules/ next to this file.',
     '',
-  ].join('\n') + stringify(toComposeAddresses(localPrometheusConfig()), { lineWidth: 0 });
+  ].join('\n') + stringify(toComposeAddresses(localPrometheusConfig('compose')), { lineWidth: 0 });
 
 if (import.meta.main) {
   writeFileSync(COMPOSE_PROMETHEUS_CONFIG, renderComposePrometheusConfig());

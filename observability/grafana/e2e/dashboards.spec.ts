@@ -28,6 +28,7 @@ for (const dashboard of provisionedDashboards()) {
         });
         await expect(noData, `panel "${info.title}" shows "No data"`).toHaveCount(0);
         // Stat panels print "No data" as their value, not as the error message above; ratios of 0/0 print NaN.
+        // biome-ignore lint/performance/useDomNodeTextContent: a Playwright Locator, not a DOM node; what is rendered is what a user reads.
         const shown = emptyValueIn(await panel.locator.innerText());
         expect(shown, `panel "${info.title}" (${info.type}) shows "${shown}"`).toBeUndefined();
       }

@@ -7,7 +7,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { METRIC } from '@mesh-stack/service-kit/contract';
+import { parse } from 'yaml';
 import { RULE_FILES } from '../../prometheus/src/render.ts';
+import { ENVIRONMENTS } from '../../prometheus/src/scrape/jobs.ts';
 import { stackCatalog } from '../../prometheus/src/stack-catalog.ts';
 import {
   DASHBOARDS,
@@ -23,7 +25,7 @@ import {
 import { DATASOURCE_REF } from './lib/datasources.ts';
 import { buildDashboard } from './lib/spec.ts';
 import { lintDashboard } from './lint.ts';
-import { renderProvisioning } from './provisioning.ts';
+import { GRAFANA_ENV, renderProvisioning } from './provisioning.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
 const catalog = stackCatalog(RULE_FILES);
@@ -52,6 +54,15 @@ describe('generated dashboards', () => {
     for (const [path, content] of renderProvisioning()) {
       assert.equal(readFileSync(join(REPO_ROOT, path), 'utf8'), content, `${path} has drifted from its source`);
     }
+  });
+
+  it("and compose.yaml gives Grafana every variable the provisioning reads, with compose's scrape interval", () => {
+    const compose = parse(readFileSync(join(REPO_ROOT, 'compose.yaml'), 'utf8')) as {
+      services: { grafana: { environment: Record<string, string> } };
+    };
+    const environment = compose.services.grafana.environment;
+    for (const name of Object.values(GRAFANA_ENV)) assert.ok(environment[name], `compose.yaml grafana: no ${name}`);
+    assert.equal(environment[GRAFANA_ENV.scrapeInterval], ENVIRONMENTS.compose.scrapeInterval);
   });
 
   it('follow the dashboard-linter conventions and name only metrics and labels the stack emits', () => {

@@ -6,7 +6,6 @@
 import { join } from 'node:path';
 import { EXEMPLAR_TRACE_ID_LABEL } from '@mesh-stack/service-kit/contract';
 import { stringify } from 'yaml';
-import { SCRAPE_INTERVAL } from '../../prometheus/src/scrape/jobs.ts';
 import { ALERTMANAGER_DATASOURCE, JAEGER_DATASOURCE, PROMETHEUS_DATASOURCE } from './lib/datasources.ts';
 
 export const PROVISIONING_DIR = join('observability', 'grafana', 'provisioning');
@@ -16,6 +15,11 @@ export const GRAFANA_ENV = {
   prometheusUrl: 'PROMETHEUS_URL',
   jaegerUrl: 'JAEGER_URL',
   alertmanagerUrl: 'ALERTMANAGER_URL',
+  /**
+   * The Prometheus scrape interval of the deployment (`ENVIRONMENTS` in observability/prometheus/src/scrape/jobs.ts:
+   * 15s in compose, 30s in Kubernetes): Grafana's `timeInterval`, so `$__rate_interval` always covers four scrapes.
+   */
+  scrapeInterval: 'PROMETHEUS_SCRAPE_INTERVAL',
 } as const;
 
 /** Where the deployment mounts `observability/grafana/dashboards/` inside the Grafana container. */
@@ -36,8 +40,8 @@ export const datasourcesProvisioning = () => ({
       editable: false,
       jsonData: {
         httpMethod: 'POST',
-        // The scrape interval, so $__rate_interval is never shorter than four scrapes.
-        timeInterval: SCRAPE_INTERVAL,
+        // The deployment's scrape interval, so $__rate_interval is never shorter than four scrapes.
+        timeInterval: env(GRAFANA_ENV.scrapeInterval),
         exemplarTraceIdDestinations: [
           {
             name: EXEMPLAR_TRACE_ID_LABEL,

@@ -20,9 +20,34 @@ export const SCRAPE_JOB = {
   kubernetesPods: 'kubernetes-pods',
 } as const;
 
-/** Defaults for the local stack; the end-to-end tests may shorten them in a copy, never the rules. */
-export const SCRAPE_INTERVAL = '15s';
-export const EVALUATION_INTERVAL = '15s';
+export type Environment = 'local' | 'compose' | 'kubernetes';
+
+export interface EnvironmentIntervals {
+  /** How often Prometheus scrapes; Grafana's `timeInterval` must equal it so `$__rate_interval` spans 4 scrapes. */
+  readonly scrapeInterval: string;
+  readonly evaluationInterval: string;
+}
+
+/**
+ * The one place for scrape and evaluation intervals, per environment: the Prometheus configurations are generated
+ * from it, and Grafana's datasource reads the same value from `PROMETHEUS_SCRAPE_INTERVAL`, which compose.yaml
+ * and the Kubernetes Grafana Deployment set. The end-to-end tests may shorten them in a copy, never the rules.
+ */
+export const ENVIRONMENTS: Readonly<Record<Environment, EnvironmentIntervals>> = {
+  local: { scrapeInterval: '15s', evaluationInterval: '15s' },
+  compose: { scrapeInterval: '15s', evaluationInterval: '15s' },
+  // Many more targets (every pod, sidecars merged in): half the samples for the same window.
+  kubernetes: { scrapeInterval: '30s', evaluationInterval: '30s' },
+};
+
+/** The local stack's intervals (kept for importers that only know the local stack). */
+export const SCRAPE_INTERVAL = ENVIRONMENTS.local.scrapeInterval;
+export const EVALUATION_INTERVAL = ENVIRONMENTS.local.evaluationInterval;
+
+const globalIntervals = (environment: Environment) => ({
+  scrape_interval: ENVIRONMENTS[environment].scrapeInterval,
+  evaluation_interval: ENVIRONMENTS[environment].evaluationInterval,
+});
 
 /** Rule files, relative to the configuration file (Prometheus resolves them against its directory). */
 export const RULE_FILES_GLOB = 'rules/*.yaml';
@@ -44,9 +69,12 @@ const staticJob = (job: string, port: number, path: string = METRICS_PATH): Stat
   static_configs: [{ targets: [loopback(port)] }],
 });
 
-/** The local stack's `prometheus.yml` as an object (serialised by the generator). */
-export const localPrometheusConfig = () => ({
-  global: { scrape_interval: SCRAPE_INTERVAL, evaluation_interval: EVALUATION_INTERVAL },
+/**
+ * The local stack's `prometheus.yml` as an object (serialised by the generator); compose.yaml uses the same jobs
+ * with its own intervals and addresses.
+ */
+export const localPrometheusConfig = (environment: Extract<Environment, 'local' | 'compose'> = 'local') => ({
+  global: globalIntervals(environment),
   rule_files: [RULE_FILES_GLOB],
   alerting: { alertmanagers: [{ static_configs: [{ targets: [loopback(BACKEND_PORTS.alertmanager)] }] }] },
   scrape_configs: [
@@ -109,7 +137,7 @@ const namedPortJob = (job: string, portName: string) => ({
  * Envoy twice. There is no `istio-mesh` job: it scraped Mixer, which Istio removed in 1.5.
  */
 export const kubernetesPrometheusConfig = () => ({
-  global: { scrape_interval: '30s', evaluation_interval: '30s' },
+  global: globalIntervals('kubernetes'),
   rule_files: [RULE_FILES_GLOB],
   alerting: { alertmanagers: [{ static_configs: [{ targets: [KUBERNETES_SCRAPE_CONTRACT.alertmanagerAddress] }] }] },
   scrape_configs: [
