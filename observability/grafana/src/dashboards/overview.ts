@@ -11,7 +11,7 @@ import { STUCK_PENDING_AGE_SECONDS } from '../../../prometheus/src/rules/reconci
 import { SLO_RECORD } from '../../../prometheus/src/rules/slo.ts';
 import { THRESHOLD } from '../../../prometheus/src/rules/symptoms.ts';
 import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
-import { errorRatio, JOB_MATCHER, latency, requestRate } from '../lib/queries.ts';
+import { environmentVariables, errorRatio, JOB_MATCHER, latency, requestRate } from '../lib/queries.ts';
 import { type DashboardSpec, higherIsBetter, lowerIsBetter, queryVariable } from '../lib/spec.ts';
 import { BUDGET_LEFT_THRESHOLDS } from './slo.ts';
 
@@ -24,6 +24,7 @@ export const overviewDashboard: DashboardSpec = {
   description: 'Golden signals of every service, order and payment outcomes, and the error budget left per SLO.',
   tags: ['overview'],
   variables: [
+    ...environmentVariables(),
     queryVariable('job', {
       label: 'Service',
       query: `label_values(${count(METRIC.httpServerRequestDuration.name)}, ${TARGET_LABEL.job})`,

@@ -15,7 +15,14 @@ import {
   sumBy,
 } from '../../../prometheus/src/promql/build.ts';
 import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
-import { errorRatio, INSTANCE_MATCHER, JOB_MATCHER, latency, requestRate } from '../lib/queries.ts';
+import {
+  environmentVariables,
+  errorRatio,
+  INSTANCE_MATCHER,
+  JOB_MATCHER,
+  latency,
+  requestRate,
+} from '../lib/queries.ts';
 import { type DashboardSpec, queryVariable } from '../lib/spec.ts';
 
 const scope = [JOB_MATCHER, INSTANCE_MATCHER];
@@ -37,6 +44,7 @@ export const serviceDashboard: DashboardSpec = {
     'One service in depth: RED per route, latency heatmap with trace exemplars, dependencies, database and runtime.',
   tags: ['service'],
   variables: [
+    ...environmentVariables(),
     queryVariable('job', {
       label: 'Service',
       query: `label_values(${count(METRIC.httpServerRequestDuration.name)}, ${TARGET_LABEL.job})`,

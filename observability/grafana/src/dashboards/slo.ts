@@ -13,15 +13,18 @@ import {
   SLO_RECORD,
 } from '../../../prometheus/src/rules/slo.ts';
 import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
+import { ENVIRONMENT_MATCHERS, environmentVariables } from '../lib/queries.ts';
 import { type DashboardSpec, higherIsBetter, lowerIsBetter, type PanelSpec, queryVariable } from '../lib/spec.ts';
 
 const SLO_MATCHER = re(ALERT_LABEL.slo, '$slo');
+/** Recorded SLI series carry the environment labels; the objective and budget constants do not. */
+const SLI_MATCHERS = [SLO_MATCHER, ...ENVIRONMENT_MATCHERS];
 const sloLegend = `{{${ALERT_LABEL.slo}}}`;
-const onSlo = `on (${ALERT_LABEL.slo}, ${TARGET_LABEL.job})`;
+const onSlo = `on (${ALERT_LABEL.slo}, ${TARGET_LABEL.job}) group_left`;
 
 /** Burn rate = error ratio over the window / error budget: 1 spends the budget exactly in 30 days. */
 const burnRate = (window: string): string =>
-  `${sel(SLO_RECORD.errorRatio(window), SLO_MATCHER)} / ${onSlo} ${sel(SLO_RECORD.errorBudget, SLO_MATCHER)}`;
+  `${sel(SLO_RECORD.errorRatio(window), ...SLI_MATCHERS)} / ${onSlo} ${sel(SLO_RECORD.errorBudget, SLO_MATCHER)}`;
 
 /** Budget left: red once the objective is missed, amber in its last quarter. */
 export const BUDGET_LEFT_THRESHOLDS = higherIsBetter(0, 0.25);
@@ -51,6 +54,7 @@ export const sloDashboard: DashboardSpec = {
   description: `Service level objectives over ${SLO_PERIOD_DAYS} days: budget left, error ratio against the objective, and multiwindow burn rates.`,
   tags: ['slo'],
   variables: [
+    ...environmentVariables(),
     queryVariable('slo', {
       label: 'SLO',
       query: `label_values(${SLO_RECORD.objective}, ${ALERT_LABEL.slo})`,
@@ -66,7 +70,7 @@ export const sloDashboard: DashboardSpec = {
           title: 'Error budget left',
           description: `Share of the ${SLO_PERIOD_DAYS}-day error budget not yet spent, per SLO (below 0: objective missed).`,
           unit: 'percentunit',
-          queries: [{ expr: sel(SLO_RECORD.errorBudgetRemaining, SLO_MATCHER), legend: sloLegend }],
+          queries: [{ expr: sel(SLO_RECORD.errorBudgetRemaining, ...SLI_MATCHERS), legend: sloLegend }],
           width: 12,
           thresholds: BUDGET_LEFT_THRESHOLDS,
         },
@@ -106,7 +110,7 @@ export const sloDashboard: DashboardSpec = {
             'Bad-event ratio averaged over the SLO period, next to the error budget (1 − objective) it must stay under.',
           unit: 'percentunit',
           queries: [
-            { expr: sel(SLO_ERROR_RATIO_PERIOD, SLO_MATCHER), legend: `${sloLegend} ratio` },
+            { expr: sel(SLO_ERROR_RATIO_PERIOD, ...SLI_MATCHERS), legend: `${sloLegend} ratio` },
             { expr: sel(SLO_RECORD.errorBudget, SLO_MATCHER), legend: `${sloLegend} budget` },
           ],
           width: 12,
@@ -117,7 +121,7 @@ export const sloDashboard: DashboardSpec = {
           description: 'Bad-event ratio over the shortest windows: what the fast-burn page reacts to.',
           unit: 'percentunit',
           queries: ['5m', '1h'].map((window) => ({
-            expr: sel(SLO_RECORD.errorRatio(window), SLO_MATCHER),
+            expr: sel(SLO_RECORD.errorRatio(window), ...SLI_MATCHERS),
             legend: `${sloLegend} ${window}`,
           })),
           width: 12,

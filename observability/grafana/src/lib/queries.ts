@@ -2,6 +2,7 @@
  * @module RED queries over the contract's HTTP histograms, shared by the overview and service dashboards.
  */
 import { LABEL, METRIC } from '@mesh-stack/service-kit/contract';
+import { PROMETHEUS_METRIC } from '../../../prometheus/src/external-metrics.ts';
 import {
   count,
   type Matcher,
@@ -13,11 +14,34 @@ import {
   sumBy,
 } from '../../../prometheus/src/promql/build.ts';
 import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
+import { queryVariable } from './spec.ts';
 
 const server = METRIC.httpServerRequestDuration.name;
 
-/** Matchers bound to the dashboard variables `$job` and `$instance` (regex, so All and multi-select work). */
-export const JOB_MATCHER = re(TARGET_LABEL.job, '$job');
+/**
+ * The environment a series comes from: `cluster` (an external label, where several Prometheus servers meet) and
+ * `namespace` (Kubernetes). Each dashboard that reads the services has a variable for both, defaulting to All
+ * (`.*`, which also matches series without the label, as on the local stack), so two environments in one
+ * Prometheus are never summed together unless the viewer asks for it.
+ */
+export const ENVIRONMENT_LABELS = [TARGET_LABEL.cluster, TARGET_LABEL.namespace] as const;
+export const ENVIRONMENT_MATCHERS: readonly string[] = ENVIRONMENT_LABELS.map((label) => re(label, `$${label}`));
+
+export const environmentVariables = () =>
+  ENVIRONMENT_LABELS.map((label) =>
+    queryVariable(label, {
+      label: label === TARGET_LABEL.cluster ? 'Cluster' : 'Namespace',
+      query: `label_values(${PROMETHEUS_METRIC.up.name}, ${label})`,
+      multi: true,
+      allValue: '.*',
+    }),
+  );
+
+/**
+ * Matchers bound to the dashboard variables `$cluster`, `$namespace` and `$job` (regex, so All and multi-select
+ * work), as one matcher list in PromQL notation.
+ */
+export const JOB_MATCHER = [...ENVIRONMENT_MATCHERS, re(TARGET_LABEL.job, '$job')].join(',');
 export const INSTANCE_MATCHER = re(TARGET_LABEL.instance, '$instance');
 export const SERVER_ERROR = re(LABEL.httpResponseStatusCode, '5..');
 
