@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LoadSummary, StepSummary } from '@mesh-stack/loadtest/driver';
-import { listDashboardQueries } from '@mesh-stack/observability/dashboards';
+import { listDashboardQueries, renderDashboards } from '@mesh-stack/observability/dashboards';
 import { errorBudget, SLOS } from '@mesh-stack/observability/slo';
-import { loadDashboards } from './dashboards/model.ts';
+import { cssColour, loadDashboards } from './dashboards/model.ts';
 import {
   expandVariables,
   interpolate,
@@ -22,6 +22,19 @@ import { sloRequestsExpr, verdictOf } from './verdicts/slo.ts';
 import { parseInstant, resolveWindow } from './window.ts';
 
 const NOW = Date.parse('2026-12-02T09:00:00Z');
+
+interface JsonPanelLike {
+  id?: number;
+  type?: string;
+  panels?: JsonPanelLike[];
+  fieldConfig?: {
+    defaults?: {
+      unit?: string;
+      thresholds?: { steps?: { value?: number | null; color?: string }[] };
+      custom?: { thresholdsStyle?: { mode?: string } };
+    };
+  };
+}
 
 describe('the window', () => {
   it('reads ISO 8601 and epoch seconds or milliseconds', () => {
@@ -77,6 +90,27 @@ describe('the dashboards, from the same source as the committed JSON', () => {
         (listed[index]?.panels ?? []).map((panel) => panel.targets.map((target) => target.expr)),
       );
       assert.ok(panels.every((panel) => panel.unit !== ''));
+    }
+  });
+
+  it('carries each panel’s unit, thresholds and their graph style over from the JSON', () => {
+    for (const [path, json] of renderDashboards()) {
+      const model = JSON.parse(json) as { panels: JsonPanelLike[] };
+      const raw = model.panels.flatMap((panel) => (panel.type === 'row' ? (panel.panels ?? []) : [panel]));
+      const read = dashboards.flatMap((dashboard) =>
+        path.includes(dashboard.file) ? dashboard.rows.flatMap((row) => row.panels) : [],
+      );
+      for (const panel of raw) {
+        const mine = read.find((item) => item.id === panel.id);
+        assert.ok(mine, `${path} panel ${panel.id}`);
+        const defaults = panel.fieldConfig?.defaults;
+        if (panel.type !== 'heatmap') assert.equal(mine.unit, defaults?.unit ?? 'short');
+        assert.deepEqual(
+          mine.thresholds?.steps.map((step) => [step.value, step.color]),
+          defaults?.thresholds?.steps?.map((step) => [step.value ?? null, step.color]),
+        );
+        if (mine.thresholds) assert.equal(mine.thresholds.style, defaults?.custom?.thresholdsStyle?.mode ?? 'off');
+      }
     }
   });
 
@@ -143,14 +177,21 @@ describe('units', () => {
     assert.equal(again(0.0123, 's'), formatValue(0.0123, 's'));
   });
 
+  it('maps Grafana colour names to CSS', () => {
+    assert.equal(cssColour('semi-dark-red'), cssColour('red'));
+    assert.match(cssColour('green'), /^#[0-9A-F]{6}$/i);
+    assert.equal(cssColour('#123456'), '#123456');
+  });
+
   it('colours a value by the highest threshold step at or below it', () => {
     const panel = {
       thresholds: {
         mode: 'absolute' as const,
+        style: 'off',
         steps: [
-          { value: null, color: 'green' },
-          { value: 0.5, color: 'orange' },
-          { value: 1, color: 'red' },
+          { value: null, color: 'green', css: 'green' },
+          { value: 0.5, color: 'orange', css: 'orange' },
+          { value: 1, color: 'red', css: 'red' },
         ],
       },
     };

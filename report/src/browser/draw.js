@@ -11,15 +11,18 @@
   const charts = [];
 
   const thresholdLines = (chart) => (u) => {
-    const steps = chart.thresholds && chart.thresholds.mode === 'absolute' ? chart.thresholds.steps : [];
+    // As in Grafana: graphs draw thresholds only when the panel asks (thresholdsStyle), as dashed or solid lines.
+    const thresholds = chart.thresholds;
+    const shown = thresholds && thresholds.mode === 'absolute' && thresholds.style !== 'off';
+    const steps = shown ? thresholds.steps : [];
     const { ctx } = u;
     for (const step of steps) {
       if (step.value === null) continue;
       const y = u.valToPos(step.value, 'y', true);
       if (y < u.bbox.top || y > u.bbox.top + u.bbox.height) continue;
       ctx.save();
-      ctx.strokeStyle = step.color;
-      ctx.setLineDash([6, 4]);
+      ctx.strokeStyle = step.css;
+      ctx.setLineDash(thresholds.style.startsWith('dashed') ? [6, 4] : []);
       ctx.lineWidth = 2 * devicePixelRatio;
       ctx.beginPath();
       ctx.moveTo(u.bbox.left, y);

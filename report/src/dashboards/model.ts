@@ -25,13 +25,36 @@ export interface ReportTarget {
 export interface ThresholdStep {
   /** `null` is the base step (from -∞). */
   readonly value: number | null;
+  /** As Grafana names it (`red`, `semi-dark-orange`, `#73BF69`). */
   readonly color: string;
+  /** The same colour in CSS. */
+  readonly css: string;
 }
 
 export interface Thresholds {
   readonly mode: 'absolute' | 'percentage';
   readonly steps: readonly ThresholdStep[];
+  /** Grafana's `custom.thresholdsStyle.mode` for graphs: `off` (the default), `line`, `dashed`, `area`, … */
+  readonly style: string;
 }
+
+/** Grafana's palette for its named colours (the base shade; dark-/semi-dark-/light- variants map to it too). */
+const GRAFANA_COLOURS: Readonly<Record<string, string>> = {
+  red: '#F2495C',
+  orange: '#FF9830',
+  yellow: '#FADE2A',
+  green: '#73BF69',
+  blue: '#5794F2',
+  purple: '#B877D9',
+  text: '#1a1a1a',
+  transparent: 'transparent',
+};
+
+export const cssColour = (name: string): string => {
+  if (/^(#|rgb|hsl)/i.test(name)) return name;
+  const base = name.replace(/^(super-light|light|semi-dark|dark)-/, '');
+  return GRAFANA_COLOURS[base] ?? name;
+};
 
 export interface ReportPanel {
   readonly id: number;
@@ -96,7 +119,7 @@ interface JsonFieldDefaults {
   max?: number;
   decimals?: number;
   thresholds?: { mode?: string; steps?: { value?: number | null; color?: string }[] };
-  custom?: { stacking?: { mode?: string } };
+  custom?: { stacking?: { mode?: string }; thresholdsStyle?: { mode?: string } };
 }
 interface JsonPanel {
   id?: number;
@@ -135,7 +158,9 @@ const thresholdsOf = (defaults: JsonFieldDefaults | undefined): Thresholds | und
     steps: steps.map((step) => ({
       value: typeof step.value === 'number' ? step.value : null,
       color: step.color ?? 'red',
+      css: cssColour(step.color ?? 'red'),
     })),
+    style: defaults?.custom?.thresholdsStyle?.mode ?? 'off',
   };
 };
 

@@ -212,7 +212,7 @@ const thresholdText = (panel: PanelData): string => {
   return `<p class="sub">Thresholds: ${steps
     .map(
       (step) =>
-        `<span class="threshold" style="border-color:${esc(step.color)}">${esc(step.color)} from ${suffix ? `${step.value}${suffix}` : esc(formatValue(step.value, panel.unit, panel.decimals))}</span>`,
+        `<span class="threshold" style="border-color:${esc(step.css)}">${esc(step.color)} from ${suffix ? `${step.value}${suffix}` : esc(formatValue(step.value, panel.unit, panel.decimals))}</span>`,
     )
     .join(' ')}</p>`;
 };
@@ -221,7 +221,7 @@ const thresholdText = (panel: PanelData): string => {
 export const thresholdColour = (panel: Pick<PanelData, 'thresholds'>, value: number | null): string | undefined => {
   if (value === null || panel.thresholds === undefined || panel.thresholds.mode !== 'absolute') return undefined;
   let colour: string | undefined;
-  for (const step of panel.thresholds.steps) if (step.value === null || value >= step.value) colour = step.color;
+  for (const step of panel.thresholds.steps) if (step.value === null || value >= step.value) colour = step.css;
   return colour;
 };
 
