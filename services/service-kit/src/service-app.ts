@@ -23,6 +23,7 @@ import {
 } from './problem.ts';
 import { type RequestContextOptions, requestContext } from './request-context.ts';
 import { OPENAPI_PATH } from './stack.ts';
+import { matchedRouteTemplate, normalizeMethod } from './telemetry/http-server.ts';
 
 export interface ServiceAppOptions {
   logger: Logger;
@@ -179,7 +180,11 @@ export const problemErrorHandler =
     if (error instanceof HTTPException && error.status < 500) {
       return problemResponse(c, problemForHttpException(error));
     }
-    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'unhandled error');
+    // The route template, never the raw path: a path is client input (an email in `/users/ada@example.org`).
+    logger.error(
+      { err: error, method: normalizeMethod(c.req.method), route: matchedRouteTemplate(c) },
+      'unhandled error',
+    );
     return problemResponse(c, PROBLEM.internal);
   };
 

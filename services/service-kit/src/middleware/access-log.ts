@@ -1,9 +1,8 @@
 /** @module One log line per request: method, route template, status and duration. No bodies, no query strings. */
 import type { MiddlewareHandler } from 'hono';
-import { routePath } from 'hono/route';
 import type { Logger } from '../logger.ts';
 import { HEALTH_PATHS, METRICS_PATH } from '../stack.ts';
-import { LABEL_VALUE } from '../telemetry/contract.ts';
+import { matchedRouteTemplate, normalizeMethod } from '../telemetry/http-server.ts';
 
 export interface AccessLogOptions {
   logger: Logger;
@@ -16,10 +15,10 @@ export const accessLog = ({ logger }: AccessLogOptions): MiddlewareHandler =>
   async function accessLog(c, next) {
     const startedAt = performance.now();
     await next();
-    const route = routePath(c, -1);
     const line = {
-      method: c.req.method,
-      route: route === '/*' || route === '*' ? LABEL_VALUE.unmatchedRoute : route,
+      // Known methods only (`_OTHER` otherwise) and the route template: a method token or a path is client input.
+      method: normalizeMethod(c.req.method),
+      route: matchedRouteTemplate(c),
       status: c.res.status,
       durationMs: Math.round((performance.now() - startedAt) * 10) / 10,
     };
