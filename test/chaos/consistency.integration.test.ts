@@ -211,6 +211,29 @@ for (const backend of DATABASE_BACKENDS) {
       await assertConverges(t, load.clients, sampler, faultsEndedAt);
     });
 
+    it('converges after payment latency far beyond the request deadline, orders without a key included', async (t) => {
+      // Every charge outlives order-service's deadline: clients get 503s for pending orders, which payment-service may
+      // or may not go on to charge; the reconciler finds out which once the latency is gone.
+      await setFaults({ addedLatencyMs: 3 * REQUEST_DEADLINE_MS });
+      const sampler = sampleLedger();
+      const load = steadyLoad({
+        orderServiceUrl: stack.order.url,
+        userIds,
+        ratePerSecond: RATE_PER_SECOND,
+        keyShare: 0.5,
+        retryWindowMs: RETRY_WINDOW_MS,
+      });
+      let faultsEndedAt = performance.now();
+      try {
+        await sleep(4000);
+        await setFaults({});
+        faultsEndedAt = performance.now();
+      } finally {
+        await load.stop();
+      }
+      await assertConverges(t, load.clients, sampler, faultsEndedAt);
+    });
+
     it('stays ready and answers while payment-service and user-service are down', async () => {
       const placed = await requestJson<{ id: string; userId: string }>(`${stack.order.url}/orders`, {
         method: 'POST',
