@@ -108,12 +108,24 @@ describe('Grafana in k8s/monitoring uses the provisioning as written', () => {
       ((at(container, 'env') as unknown[]) ?? []).map((entry) => [at(entry, 'name'), at(entry, 'value')]),
     );
     const services = new Set(byKind(objects, 'Service').map((service) => service.metadata.name));
-    for (const name of referenced) {
+    for (const name of referenced.filter((variable) => variable?.endsWith('_URL'))) {
       const url = new URL(String(env.get(name)));
       assert.ok(
         services.has(url.hostname.split('.')[0] ?? ''),
         `${name}=${url.href} names a Service of k8s/monitoring`,
       );
     }
+    // Grafana's query step for the Prometheus datasource: the scrape interval this Prometheus actually uses.
+    const scrapeInterval = at(
+      parse(read('observability/prometheus/prometheus-kubernetes.yml')),
+      'global',
+      'scrape_interval',
+    );
+    assert.equal(typeof scrapeInterval, 'string');
+    assert.equal(env.get('PROMETHEUS_SCRAPE_INTERVAL'), scrapeInterval);
+    assert.deepEqual(
+      referenced.filter((variable) => !variable?.endsWith('_URL')),
+      ['PROMETHEUS_SCRAPE_INTERVAL'],
+    );
   });
 });
