@@ -8,7 +8,11 @@ import { LOCAL_PORTS, type ServiceName } from './stack.ts';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 
-export const DEFAULT_HOST = '0.0.0.0';
+/**
+ * Loopback: a service started by hand is reachable from this machine only, its admin port (metrics, fault injection)
+ * included. Containers set `HOST=0.0.0.0` explicitly (every Dockerfile and compose.yaml).
+ */
+export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_DATA_DIR = '.data';
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
@@ -54,7 +58,7 @@ export const baseConfigShape = (service: ServiceName) => ({
   PORT: portSchema.default(LOCAL_PORTS[service].publicPort),
   /** Admin port: health, metrics, fault injection. */
   ADMIN_PORT: portSchema.default(LOCAL_PORTS[service].adminPort),
-  /** Interface to bind; all interfaces by default, as containers need. */
+  /** Interface to bind (public and admin port); loopback by default, containers set `0.0.0.0`. */
   HOST: z.string().min(1).default(DEFAULT_HOST),
   /** PostgreSQL connection string; without it the service uses a SQLite file in `DATA_DIR`. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),

@@ -42,6 +42,8 @@ export interface StartTelemetryOptions extends TelemetryOptions {
   readonly metrics: ServiceMetrics;
   /** Replaces the OTLP exporter (tests, benchmarks). */
   readonly exporter?: SpanExporter;
+  /** Where the SDK's diagnostic lines go (one JSON line each). [default=stderr] */
+  readonly writeDiagnostic?: (line: string) => void;
   /** The environment to read `OTEL_*` from. [default=process.env] */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -97,7 +99,11 @@ export const startTelemetry = (options: StartTelemetryOptions): Telemetry => {
   );
   const { limits: spanLimits, warnings: limitWarnings } = resolveSpanLimits(options.env);
   // One structured, rate-limited line per diagnostic instead of console dumps with stack traces.
-  diag.setLogger(structuredDiagLogger({ service: config.serviceName }), {
+  const diagnostics = structuredDiagLogger({
+    service: config.serviceName,
+    ...(options.writeDiagnostic ? { write: options.writeDiagnostic } : {}),
+  });
+  diag.setLogger(diagnostics, {
     logLevel: DIAG_LEVEL[config.diagLogLevel],
     suppressOverrideMessage: true,
   });

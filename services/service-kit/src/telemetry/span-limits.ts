@@ -49,12 +49,17 @@ export const resolveSpanLimits = (
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): { limits: ResolvedSpanLimits; warnings: ConfigWarning[] } => {
   const warnings: ConfigWarning[] = [];
+  const warned = new Set<string>();
   const read = ({ variables, fallback }: { variables: readonly string[]; fallback: number }): number => {
     for (const variable of variables) {
       const raw = env[variable]?.trim();
       if (!raw) continue;
       if (/^[1-9][0-9]{0,8}$/.test(raw)) return Number(raw);
-      warnings.push({ variable, message: `expected a positive integer, got "${raw.slice(0, 40)}"; ignored` });
+      // One warning per variable, though the general ones feed several limits.
+      if (!warned.has(variable)) {
+        warned.add(variable);
+        warnings.push({ variable, message: `expected a positive integer, got "${raw.slice(0, 40)}"; ignored` });
+      }
     }
     return fallback;
   };
