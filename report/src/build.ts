@@ -3,6 +3,7 @@
  * its own: a backend that is down, a window with nothing in it or missing recording rules take out only the parts
  * that need them, and {@link ReportData.absent} names what is missing and why.
  */
+import { METRIC } from '@mesh-stack/service-kit/contract';
 import { SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
 import { type AlertRow, buildAlerts } from './alerts/alerts.ts';
 import { loadDashboards, type ReportDashboard } from './dashboards/model.ts';
@@ -96,7 +97,7 @@ export const buildReport = async (options: BuildOptions): Promise<ReportData> =>
     miss(
       'client',
       options.clientProblem ??
-        'no client-side results: run `npm run load -- --report`, or pass --summary (the driver’s --json output) or --k6-summary',
+        'no client-side results: run `npm run load -- --report`, or pass --summary (npm run -s load -- --json > run.json) or --k6-summary',
     );
   }
 

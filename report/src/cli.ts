@@ -15,19 +15,23 @@ import { type ClientSection, driverSection, type K6Summary, k6Section } from './
 import { resolveWindow } from './window.ts';
 import { describeAbsences, writeReport } from './write.ts';
 
-const USAGE = `Usage: npm run report -- (--last <duration> | --from <time> [--to <time>]) [options]
+const USAGE = `Usage: npm run report -- (--last <duration> | --from <time> [--to <time>] | --summary <file>) [options]
 
   --last <d>                the window ending now: 10m, 1h30m
   --from <t>, --to <t>      ISO 8601 (2026-12-02T08:00:00Z) or epoch seconds/milliseconds; --to defaults to now
   --prometheus-url <u>      default ${DEFAULT_PROMETHEUS_URL}
   --jaeger-url <u>          Jaeger query API, default ${DEFAULT_JAEGER_URL}
   --jaeger-ui-url <u>       link traces to this Jaeger UI (none by default: the local Jaeger has no UI)
-  --summary <file>          the load driver's summary (npm run load -- --json > file)
+  --summary <file>          the load driver's summary (npm run -s load -- --json > run.json); without
+                            --last/--from the window is that run's
   --k6-summary <file>       k6's JSON summary (SUMMARY_JSON=file k6 run loadtest/orders.ts)
   --max-error-rate <x>      the driver's error-rate threshold to judge --summary against (default 0.001)
   --runbook-base-url <u>    prefix for runbook links (default: this clone, relative to the file)
   --out <file>              default reports/load-<timestamp>.html
   --help`;
+
+/** After a run ends, its last requests still reach Prometheus with the next scrape and rule evaluation. */
+const RUN_TAIL_MS = 30_000;
 
 function fail(message: string): never {
   console.error(`${message}\n\n${USAGE}`);
@@ -65,10 +69,6 @@ if (values.help) {
   process.exit(0);
 }
 
-const nowMs = Date.now();
-const resolved = resolveWindow({ from: values.from, to: values.to, last: values.last }, nowMs);
-if (!resolved.ok) fail(resolved.error);
-
 for (const [flag, url] of [
   ['--prometheus-url', values['prometheus-url']],
   ['--jaeger-url', values['jaeger-url']],
@@ -80,7 +80,7 @@ const maxErrorRate = values['max-error-rate'] === undefined ? undefined : Number
 if (maxErrorRate !== undefined && !(maxErrorRate >= 0 && maxErrorRate <= 1)) fail('--max-error-rate must be in [0, 1]');
 
 /** A client-results file: read and shape it, or say why it could not be. */
-const readClient = (): { client?: ClientSection; problem?: string } => {
+const readClient = (): { client?: ClientSection; problem?: string; runWindow?: { fromMs: number; toMs: number } } => {
   const path = values.summary ?? values['k6-summary'];
   if (path === undefined) return {};
   if (values.summary !== undefined && values['k6-summary'] !== undefined)
@@ -96,9 +96,13 @@ const readClient = (): { client?: ClientSection; problem?: string } => {
   if (values.summary !== undefined) {
     const summary = parsed as Partial<LoadSummary>;
     if (summary.steps === undefined || summary.iterations === undefined) {
-      return { problem: `${path} is not the load driver's JSON summary (npm run load -- --json)` };
+      return { problem: `${path} is not the load driver's JSON summary (npm run -s load -- --json > run.json)` };
     }
-    return { client: driverSection(summary as LoadSummary, maxErrorRate === undefined ? {} : { maxErrorRate }) };
+    const fromMs = Date.parse(summary.startedAt ?? '');
+    return {
+      client: driverSection(summary as LoadSummary, maxErrorRate === undefined ? {} : { maxErrorRate }),
+      ...(Number.isNaN(fromMs) ? {} : { runWindow: { fromMs, toMs: fromMs + (summary.elapsedSeconds ?? 0) * 1000 } }),
+    };
   }
   const k6 = parsed as K6Summary;
   if (typeof k6.metrics !== 'object' || k6.metrics === null)
@@ -106,7 +110,15 @@ const readClient = (): { client?: ClientSection; problem?: string } => {
   return { client: k6Section(k6) };
 };
 
-const { client, problem } = readClient();
+const { client, problem, runWindow } = readClient();
+const nowMs = Date.now();
+// A driver summary knows its own run: without window flags, the report covers it (plus the last scrape after it).
+const windowFlags =
+  values.from === undefined && values.last === undefined && runWindow !== undefined
+    ? { from: String(runWindow.fromMs), to: String(runWindow.toMs + RUN_TAIL_MS) }
+    : { from: values.from, to: values.to, last: values.last };
+const resolved = resolveWindow(windowFlags, nowMs);
+if (!resolved.ok) fail(resolved.error);
 const written = await writeReport({
   window: resolved.window,
   windowNotes: resolved.notes,

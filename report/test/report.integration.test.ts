@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -264,5 +264,48 @@ describe('a report from bad input', { timeout: 180_000 }, () => {
     assert.match(down.stderr, new RegExp(`Prometheus at http://127\\.0\\.0\\.1:${port}: unreachable`));
     assert.match(down.stdout, /cli\.html/);
     assert.ok(readFileSync(out, 'utf8').startsWith('<!doctype html>'));
+
+    // A driver summary alone gives the window (its run) and the client view.
+    const summaryPath = join(outDir, 'run.json');
+    const latency = { count: 1, p50: 5, p90: 6, p99: 7, max: 8, mean: 5 };
+    const step = {
+      requests: 1,
+      failed: 0,
+      statuses: { '201': 1 },
+      errors: {},
+      latencyMs: latency,
+      serviceTimeMs: latency,
+    };
+    writeFileSync(
+      summaryPath,
+      JSON.stringify({
+        runId: 'cli-run',
+        startedAt: new Date(Date.now() - 120_000).toISOString(),
+        targetRatePerSecond: 1,
+        targetDurationSeconds: 60,
+        elapsedSeconds: 60,
+        aborted: false,
+        iterations: { scheduled: 1, completed: 1, failed: 0, dropped: 0, interrupted: 0, late: 0 },
+        throughput: { iterationsPerSecond: 1, requestsPerSecond: 3 },
+        iterationLatencyMs: latency,
+        steps: { create_user: step, create_order: step, read_order: step },
+        errorsByStatus: {},
+        errorRate: 0,
+      }),
+    );
+    const withSummary = join(outDir, 'cli-summary.html');
+    const fromSummary = await run([
+      '--summary',
+      summaryPath,
+      '--prometheus-url',
+      `http://127.0.0.1:${port}`,
+      '--jaeger-url',
+      `http://127.0.0.1:${port}`,
+      '--out',
+      withSummary,
+    ]);
+    assert.equal(fromSummary.code, 1, fromSummary.stderr);
+    assert.doesNotMatch(fromSummary.stderr, /missing \(client\)/);
+    assert.match(readFileSync(withSummary, 'utf8'), /Client view \(load driver\)[^]*run cli-run/);
   });
 });
