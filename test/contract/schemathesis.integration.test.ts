@@ -17,8 +17,8 @@ import { type ServiceProcess, startStack, type TestStack } from '../support/serv
 const CONFIG_FILE = join(import.meta.dirname, 'schemathesis.toml');
 /** Fixed, so a failure is reproducible with the command the test prints. */
 const SEED = 20_261_202;
-/** Per operation and phase: about a minute for the three services together on two cores. */
-const MAX_EXAMPLES = 60;
+/** Per operation and phase: about a minute and a half for the three services together on two cores. */
+const MAX_EXAMPLES = 100;
 const PHASES = ['examples', 'coverage', 'fuzzing', 'stateful'] as const;
 /** Far above a run's ~30 s, far below the test runner's patience. */
 const RUN_TIMEOUT_MS = 150_000;

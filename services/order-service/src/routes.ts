@@ -18,6 +18,13 @@ export const createOrderRoute = createRoute({
       description:
         'The order, `paid` or `payment_failed`. A repeat with the same Idempotency-Key and body returns the first ' +
         'response with `Idempotent-Replayed: true`.',
+      headers: {
+        Location: { description: 'The order, `/orders/{id}`.', schema: { type: 'string' } },
+        'Idempotent-Replayed': {
+          description: 'Present on a repeat: this is the first response for the Idempotency-Key.',
+          schema: { type: 'string', enum: ['true'] },
+        },
+      },
       content: { 'application/json': { schema: Order } },
     },
     400: problemContent('The body or the Idempotency-Key is not valid.'),
@@ -28,7 +35,10 @@ export const createOrderRoute = createRoute({
       ),
       headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } },
     },
-    422: problemContent('Unknown user, or the Idempotency-Key was used with a different body.'),
+    422: problemContent(
+      'Unknown user (`unknown-user`), the Idempotency-Key was used with a different body ' +
+        '(`idempotency-key-reused`), or the order total is over 1,000,000,000 minor units (`rule-violated`).',
+    ),
     503: {
       ...problemContent(
         '`dependency-unavailable`: user-service or payment-service could not be reached; no order was placed and ' +

@@ -11,11 +11,15 @@ export const createUserRoute = createRoute({
   middleware: jsonBody(),
   request: { body: { required: true, content: { 'application/json': { schema: CreateUserBody } } } },
   responses: {
-    201: { description: 'The user was created.', content: { 'application/json': { schema: User } } },
-    400: problemContent('The body is not valid.'),
+    201: {
+      description: 'The user was created.',
+      headers: { Location: { description: 'The user, `/users/{id}`.', schema: { type: 'string' } } },
+      content: { 'application/json': { schema: User } },
+    },
+    400: problemContent('The body is not valid JSON in UTF-8, or does not match the schema.'),
     409: problemContent('The email is taken (case-insensitive).'),
     413: problemContent('The body is larger than 64 KiB.'),
-    415: problemContent('The body is not JSON.'),
+    415: problemContent('The body is not `application/json` in UTF-8, or has a `Content-Encoding`.'),
   },
 });
 
