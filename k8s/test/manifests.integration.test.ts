@@ -17,6 +17,7 @@ import {
   checkWorkloadSecurity,
 } from '../lib/checks.ts';
 import { endToEndReport, meshAuthorizationReport, networkPolicyReport } from '../lib/edges.ts';
+import { checkIngressTls, checkMonitoringSurfaces, checkStatefulSetServices } from '../lib/exposure.ts';
 import { validateStrictly } from '../lib/kubeconform.ts';
 import { byKind, type K8sObject } from '../lib/model.ts';
 import { checkMeshResilience } from '../lib/resilience.ts';
@@ -32,6 +33,9 @@ const SEMANTIC_CHECKS = {
   checkIngressBackends,
   checkAuthorizationReferences,
   checkMeshResilience,
+  checkIngressTls,
+  checkStatefulSetServices,
+  checkMonitoringSurfaces,
 } as const;
 
 for (const overlay of OVERLAYS) {
