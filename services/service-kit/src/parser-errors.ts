@@ -5,9 +5,9 @@
  * line with a bounded reason (the parser's error code, never request content). Node's default answer is a bare
  * status line.
  *
- * No metric: these requests never reach the app, so the server metrics (recorded by the instrumentation's
- * middleware) do not see them, and the kit's instrumentation hooks offer no counter to record into. The log line
- * carries `reason` and `status` for a log-based count.
+ * No metric: these requests never reach the app, so the server metrics (recorded by the telemetry's server
+ * middleware) do not see them, and `ServiceTelemetry` offers no counter for them (one would need a hook there and a
+ * metric in the telemetry contract). The log line carries `reason` and `status` for a log-based count.
  */
 import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';

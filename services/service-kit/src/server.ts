@@ -69,7 +69,8 @@ interface ListeningServer {
 
 const createServer = (app: Hono<Env>, limits: ServerLimits, logger: Logger): ListeningServer => {
   if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
-    throw new Error('the headers timeout must not be longer than the request timeout');
+    // Node refuses it too, with a less helpful message.
+    throw new Error('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
   }
   const server = createAdaptorServer({
     fetch: app.fetch,
