@@ -153,7 +153,7 @@ export const buildReport = async (options: BuildOptions): Promise<ReportData> =>
       buildDashboardSections(prometheus, options.dashboards ?? loadDashboards(), grid, timing),
       buildAlerts(prometheus, grid, windowSeconds, ruleGroups ?? []),
       prometheus.query(
-        `sum(increase(http_server_request_duration_seconds_count[${Math.max(1, Math.round(windowSeconds))}s]))`,
+        `sum(increase(${METRIC.httpServerRequestDuration.name}_count[${Math.max(1, Math.round(windowSeconds))}s]))`,
         grid.end,
       ),
     ]);

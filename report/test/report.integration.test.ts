@@ -306,6 +306,6 @@ describe('a report from bad input', { timeout: 180_000 }, () => {
     ]);
     assert.equal(fromSummary.code, 1, fromSummary.stderr);
     assert.doesNotMatch(fromSummary.stderr, /missing \(client\)/);
-    assert.match(readFileSync(withSummary, 'utf8'), /Client view \(load driver\)[^]*run cli-run/);
+    assert.match(readFileSync(withSummary, 'utf8'), /Client view \(load driver\)[\s\S]*run cli-run/);
   });
 });
