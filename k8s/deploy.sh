@@ -91,14 +91,17 @@ main() {
   case "$overlay" in
     istio*)
       if command -v istioctl >/dev/null; then istioctl analyze -n shop; fi
-      log "public API: kubectl -n istio-system port-forward svc/istio-ingressgateway 8080:80, then curl localhost:8080/orders"
+      if ! kubectl -n istio-system get secret shop-gateway-tls >/dev/null 2>&1; then
+        log "the Gateway serves HTTPS only and Secret istio-system/shop-gateway-tls is missing: create it (docs/kubernetes.md, With Istio)"
+      fi
+      log "public API: kubectl -n istio-system port-forward svc/istio-ingressgateway 8443:443, then https://shop.example.com:8443/orders (curl --resolve shop.example.com:8443:127.0.0.1 --cacert <the certificate>)"
       ;;
     linkerd)
       if command -v linkerd >/dev/null; then linkerd check --proxy --namespace shop; fi
       log "public API: kubectl -n envoy-gateway-system port-forward svc/\$(kubectl -n envoy-gateway-system get svc -l gateway.envoyproxy.io/owning-gateway-name=shop-gateway -o name | cut -d/ -f2) 8080:80, then curl localhost:8080/orders"
       ;;
   esac
-  log "done: Prometheus, Grafana and Jaeger run in namespace monitoring (docs/kubernetes.md)"
+  log "done: Prometheus, Grafana (admin password: Secret monitoring/grafana-admin), Jaeger and Alertmanager run in namespace monitoring; reach them with kubectl port-forward (docs/kubernetes.md)"
 }
 
 main "$@"
