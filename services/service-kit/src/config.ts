@@ -20,7 +20,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
  * The HTTP server's limits against slow, idle and greedy clients (see `server.ts`, which enforces them).
  * - `headersTimeoutMs`: the request line and headers must arrive within this (slowloris); answered 408.
  * - `requestTimeoutMs`: the whole request, body included, must arrive within this (slow bodies); answered 408.
- *   Both are enforced within a second of their value: the server checks connections every 500 ms instead of
+ *   Both are enforced within a second of their value: the server checks connections every 250 ms instead of
  *   Node's default 30 s.
  * - `keepAliveTimeoutMs`: an idle kept-alive connection is closed after this. Longer than the 60 s idle timeout of
  *   common proxies and load balancers, so the proxy closes first and never sends onto a socket being closed.

@@ -181,7 +181,7 @@ describe('service kit HTTP server against hostile clients (real user-service, ra
     });
   }
 
-  it(`cuts clients that dribble their headers at ${HEADERS_TIMEOUT_MS} ms (+ at most 1 s) with a 408`, async () => {
+  it(`cuts clients that dribble their headers at ${HEADERS_TIMEOUT_MS} ms (+ at most 1 s) with a 408`, async (t) => {
     const results = await Promise.all(
       Array.from({ length: SLOW_CLIENTS }, () =>
         exchange(service.port, (socket) =>
@@ -189,6 +189,7 @@ describe('service kit HTTP server against hostile clients (real user-service, ra
         ),
       ),
     );
+    t.diagnostic(`cut after ${results.map((result) => Math.round(result.elapsedMs)).join(', ')} ms`);
     for (const result of results) {
       assertProblem(result, 408, 'request-timeout');
       assert.ok(result.elapsedMs >= HEADERS_TIMEOUT_MS - 50, `cut early, after ${result.elapsedMs} ms`);
@@ -200,12 +201,13 @@ describe('service kit HTTP server against hostile clients (real user-service, ra
     await assertServes(service);
   });
 
-  it(`cuts clients that dribble their body at ${REQUEST_TIMEOUT_MS} ms (+ at most 1 s) with a 408`, async () => {
+  it(`cuts clients that dribble their body at ${REQUEST_TIMEOUT_MS} ms (+ at most 1 s) with a 408`, async (t) => {
     const head =
       'POST /users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 10000\r\n\r\n{"name":"';
     const results = await Promise.all(
       Array.from({ length: SLOW_CLIENTS }, () => exchange(service.port, (socket) => dribble(socket, head, () => 'a'))),
     );
+    t.diagnostic(`cut after ${results.map((result) => Math.round(result.elapsedMs)).join(', ')} ms`);
     for (const result of results) {
       assertProblem(result, 408, 'request-timeout');
       assert.ok(result.elapsedMs >= REQUEST_TIMEOUT_MS - 50, `cut early, after ${result.elapsedMs} ms`);
