@@ -1,24 +1,47 @@
 /**
  * @module `npm run bench`: the telemetry tax, measured side by side in one run.
  *
- * Light route (`GET /users/:id` from memory): plain node:http, bare Hono, Hono with full telemetry at 100%
- * sampling exporting to a real OTLP/HTTP receiver (and, for insight, with nothing sampled). Order flow: the three
- * services with telemetry off and on. Servers run on CPU 0, the load generator and receiver on CPU 1 (`taskset`).
- * Variants alternate within each round, so drift over the run hits every variant alike; medians are reported.
+ * Light route (`GET /users/:id` from memory): plain node:http, bare Hono, and Hono with full telemetry under the
+ * production profile (parent-based, 10% at the entry), at 100% sampling and with nothing sampled, exporting to a
+ * real OTLP/HTTP receiver. Order flow: the three services with telemetry off, then the same three sampling
+ * profiles. Servers run on CPU 0, the load generator and receiver on CPU 1 (`taskset`). Variants alternate within
+ * each round, so drift over the run hits every variant alike; medians are reported.
  *
- * Flags: `--quick` (short runs), `--only=light|orders`, `--profile` (CPU profiles of the telemetry variants),
+ * Per variant: saturation throughput and server CPU per request (closed model, autocannon); p50/p99/p99.9 latency
+ * from the intended send time (open model, open-load.ts); event-loop delay p99 of every server process during the
+ * open run and their resident memory idle and at saturation (probe.ts, preloaded into each process and read over
+ * IPC); with `--soak=SECONDS`, resident memory over a sustained run at 80% of saturation. Results go to
+ * `results.json` with a chart of the ratios (`telemetry-tax.svg`, chart.ts) in `bench/results/`.
+ *
+ * Flags: `--quick` (short runs; results in bench/results/quick), `--only=light|orders`, `--soak=SECONDS`,
+ * `--open-load=FRACTION` (of the slowest variant's saturation; default 0.5), `--out=DIR`,
+ * `--chart-from=results.json` (re-render the chart only), `--profile` (CPU profiles of the 100% variants),
  * `--high-priority` (run at `nice -10`, so other work on a shared machine disturbs the measurement less; root only).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { LIGHT_PATH, type LightVariant } from './light-app.ts';
-import { closedRun, type LoadResult, openRun } from './load.ts';
+import { renderChart } from './chart.ts';
+import { LIGHT_PATH, LIGHT_VARIANTS, type LightVariant } from './light-app.ts';
+import { closedRun } from './load.ts';
+import { openLoad } from './open-load.ts';
+import type { ProbeSample } from './probe.ts';
 import { canPin, cpuSecondsOf, startJsonChild } from './processes.ts';
 import { summarizeProfile } from './profile-summary.ts';
-import type { Variant } from './variant.ts';
+import {
+  type BenchResults,
+  emptyRounds,
+  median,
+  processLines,
+  push,
+  type SuiteResults,
+  suiteTable,
+  type VariantRounds,
+} from './results.ts';
+import type { StartedVariant, Variant } from './variant.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -26,8 +49,25 @@ const { values: flags } = parseArgs({
     profile: { type: 'boolean', default: false },
     only: { type: 'string' },
     'high-priority': { type: 'boolean', default: false },
+    /** Also run every variant for this many seconds at 80% of saturation and report its resident memory. */
+    soak: { type: 'string', default: '0' },
+    /** Open-model rate as a fraction of the slowest variant's saturation. */
+    'open-load': { type: 'string', default: '0.5' },
+    /** Where results.json and telemetry-tax.svg go. [default=bench/results, bench/results/quick with --quick] */
+    out: { type: 'string' },
+    /** Only re-render the chart from an existing results.json (next to it). */
+    'chart-from': { type: 'string' },
   },
 });
+
+const startedAtMs = Date.now();
+if (flags['chart-from'] !== undefined) {
+  const source = flags['chart-from'];
+  const target = join(dirname(source), 'telemetry-tax.svg');
+  writeFileSync(target, renderChart(JSON.parse(readFileSync(source, 'utf8')) as BenchResults));
+  console.log(`chart: ${target}`);
+  process.exit(0);
+}
 
 const HERE = import.meta.dirname;
 const LOADGEN_CPU = 1;
@@ -52,49 +92,61 @@ const CLOSED_SECONDS = flags.quick ? 3 : 8;
 const OPEN_SECONDS = flags.quick ? 3 : 8;
 const CONNECTIONS = 50;
 /** Open-model rate as a fraction of the slowest variant's saturation throughput. */
-const OPEN_LOAD_FRACTION = 0.5;
+const OPEN_LOAD_FRACTION = Number(flags['open-load']);
+/** The soak runs at this fraction of the slowest variant's saturation (the issue's "sustained load"). */
+const SOAK_LOAD_FRACTION = 0.8;
+const SOAK_SECONDS = Number(flags.soak);
+/** Idle resident memory is read this long after the process is ready, once start-up garbage is collected. */
+const IDLE_SETTLE_MS = 1_000;
+const OUT_DIR = flags.out ?? join(HERE, '..', 'results', flags.quick ? 'quick' : '.');
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-};
+if (!(OPEN_LOAD_FRACTION > 0 && OPEN_LOAD_FRACTION <= 1)) throw new Error('--open-load must be in (0, 1]');
+if (!(SOAK_SECONDS >= 0)) throw new Error('--soak must be a number of seconds');
+
 /** Rotates the variant order each round (A B C, B C A, C A B). */
 const rotated = <T>(items: readonly T[], round: number): T[] =>
   items.map((_, index) => items[(index + round) % items.length] as T);
 
-interface Measured {
-  throughput: number[];
-  /** Server CPU (all of the variant's processes) per successful request, in microseconds. */
-  cpuMicrosPerRequest: number[];
-  /** The same, per server process, when a variant has several (the order flow's three services). */
-  cpuMicrosByProcess: Map<string, number[]>;
-  p99Ms: number[];
-  failures: number;
-}
+const MIB = 1024 * 1024;
 
-const measure = async (variants: readonly Variant[]): Promise<Map<string, Measured>> => {
-  const results = new Map<string, Measured>(
-    variants.map((v) => [
-      v.name,
-      { throughput: [], cpuMicrosPerRequest: [], cpuMicrosByProcess: new Map(), p99Ms: [], failures: 0 },
-    ]),
+/** Probes every process of a variant at once; a process that does not answer is left out (and said so). */
+const sampleAll = async (started: StartedVariant): Promise<Map<string, ProbeSample>> => {
+  const samples = new Map<string, ProbeSample>();
+  await Promise.all(
+    Object.entries(started.processes).map(async ([name, child]) => {
+      const sample = await child.sampleProbe();
+      if (sample) samples.set(name, sample);
+      else console.warn(`  ${name}: no probe answer (event-loop delay and memory missing for this run)`);
+    }),
   );
+  return samples;
+};
+const resetAll = async (started: StartedVariant): Promise<void> =>
+  void (await Promise.all(Object.values(started.processes).map((child) => child.resetProbe())));
+
+const measure = async (title: string, baseline: string, variants: readonly Variant[]): Promise<SuiteResults> => {
+  const rounds = new Map(variants.map((v) => [v.name, emptyRounds(v.name, v.description)]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of rotated(variants, round)) {
-      const { target, stop, cpuSeconds } = await variant.start();
-      await closedRun(target, CONNECTIONS, WARMUP_SECONDS);
-      const cpuBefore = cpuSeconds();
-      const closed = await closedRun(target, CONNECTIONS, CLOSED_SECONDS);
-      const cpuAfter = cpuSeconds();
-      await stop();
+      const entry = rounds.get(variant.name) as VariantRounds;
+      const started = await variant.start();
+      await sleep(IDLE_SETTLE_MS);
+      for (const [name, sample] of await sampleAll(started)) push(entry.rssIdleMiB, name, sample.memory.rss / MIB);
+      await closedRun(started.target, CONNECTIONS, WARMUP_SECONDS);
+      const cpuBefore = started.cpuSeconds();
+      const closed = await closedRun(started.target, CONNECTIONS, CLOSED_SECONDS);
+      const cpuAfter = started.cpuSeconds();
+      for (const [name, sample] of await sampleAll(started)) {
+        push(entry.rssLoadMiB, name, sample.memory.rss / MIB);
+        push(entry.heapUsedLoadMiB, name, sample.memory.heapUsed / MIB);
+      }
+      await started.stop();
       const requests = Math.max(1, closed.throughput * CLOSED_SECONDS);
-      const entry = results.get(variant.name) as Measured;
       let cpuMicros = 0;
       for (const [process, seconds] of Object.entries(cpuAfter)) {
         const micros = ((seconds - (cpuBefore[process] ?? 0)) * 1e6) / requests;
         cpuMicros += micros;
-        entry.cpuMicrosByProcess.set(process, [...(entry.cpuMicrosByProcess.get(process) ?? []), micros]);
+        push(entry.cpuMicrosByProcess, process, micros);
       }
       entry.throughput.push(closed.throughput);
       entry.cpuMicrosPerRequest.push(cpuMicros);
@@ -105,72 +157,107 @@ const measure = async (variants: readonly Variant[]): Promise<Map<string, Measur
       );
     }
   }
-  const rate = Math.max(
-    1,
-    Math.round(OPEN_LOAD_FRACTION * Math.min(...[...results.values()].map((r) => median(r.throughput)))),
-  );
+  const slowest = Math.min(...[...rounds.values()].map((r) => median(r.throughput)));
+  const openRate = Math.max(1, Math.round(OPEN_LOAD_FRACTION * slowest));
   for (let round = 0; round < ROUNDS; round++) {
     for (const variant of rotated(variants, round)) {
-      const { target, stop } = await variant.start();
-      await openRun(target, rate, CONNECTIONS, WARMUP_SECONDS);
-      const open: LoadResult = await openRun(target, rate, CONNECTIONS, OPEN_SECONDS);
-      await stop();
-      const entry = results.get(variant.name) as Measured;
+      const entry = rounds.get(variant.name) as VariantRounds;
+      const started = await variant.start();
+      await openLoad(started.target, openRate, CONNECTIONS, WARMUP_SECONDS);
+      await resetAll(started);
+      const open = await openLoad(started.target, openRate, CONNECTIONS, OPEN_SECONDS);
+      const samples = await sampleAll(started);
+      await started.stop();
+      let worstDelay = 0;
+      for (const [name, sample] of samples) {
+        push(entry.eventLoopDelayP99MsByProcess, name, sample.eventLoopDelayMs.p99);
+        worstDelay = Math.max(worstDelay, sample.eventLoopDelayMs.p99);
+      }
+      if (samples.size > 0) entry.eventLoopDelayP99Ms.push(worstDelay);
+      entry.p50Ms.push(open.p50Ms);
       entry.p99Ms.push(open.p99Ms);
+      entry.p999Ms.push(open.p999Ms);
       entry.failures += open.failures;
-      console.log(`  round ${round + 1} ${variant.name.padEnd(26)} open @${rate}/s p99 ${open.p99Ms.toFixed(2)} ms`);
+      console.log(
+        `  round ${round + 1} ${variant.name.padEnd(26)} open @${openRate}/s p50 ${open.p50Ms.toFixed(2)} ms, ` +
+          `p99 ${open.p99Ms.toFixed(2)} ms, p99.9 ${open.p999Ms.toFixed(2)} ms; event-loop delay p99 ` +
+          `${worstDelay.toFixed(1)} ms${open.queuedAtStart > 0 ? `; ${open.queuedAtStart} requests waited for a socket` : ''}`,
+      );
     }
   }
-  (results as Map<string, Measured> & { rate?: number }).rate = rate;
-  return results;
+  if (SOAK_SECONDS > 0) {
+    const soakRate = Math.max(1, Math.round(SOAK_LOAD_FRACTION * slowest));
+    for (const variant of variants) {
+      const entry = rounds.get(variant.name) as VariantRounds;
+      const started = await variant.start();
+      await sleep(IDLE_SETTLE_MS);
+      const first = await sampleAll(started);
+      const peak = new Map([...first].map(([name, sample]) => [name, sample.memory.rss]));
+      // Resident memory every ten seconds of the soak, so a slow climb shows as a trend and a spike as a peak.
+      const slice = Math.min(10, SOAK_SECONDS);
+      let failures = 0;
+      for (let elapsed = 0; elapsed < SOAK_SECONDS; elapsed += slice) {
+        failures += (await openLoad(started.target, soakRate, CONNECTIONS, slice)).failures;
+        for (const [name, sample] of await sampleAll(started))
+          peak.set(name, Math.max(peak.get(name) ?? 0, sample.memory.rss));
+      }
+      const last = await sampleAll(started);
+      await started.stop();
+      entry.failures += failures;
+      entry.soak = Object.fromEntries(
+        [...last].map(([name, sample]) => [
+          name,
+          {
+            startMiB: (first.get(name)?.memory.rss ?? Number.NaN) / MIB,
+            endMiB: sample.memory.rss / MIB,
+            peakMiB: (peak.get(name) ?? Number.NaN) / MIB,
+          },
+        ]),
+      );
+      console.log(`  soak ${variant.name.padEnd(26)} ${SOAK_SECONDS} s at ${soakRate}/s: ${failures} failed`);
+    }
+  }
+  return { title, baseline, openRate, variants: [...rounds.values()] };
 };
 
-const report = (title: string, results: Map<string, Measured>, baseline: string): void => {
-  const base = results.get(baseline);
-  if (!base) return;
-  const baseThroughput = median(base.throughput);
-  const baseCpu = median(base.cpuMicrosPerRequest);
-  const baseP99 = median(base.p99Ms);
-  const rate = (results as Map<string, Measured> & { rate?: number }).rate;
+const report = (suite: SuiteResults): void => {
   console.log(
-    `\n${title} (medians of ${ROUNDS} rounds; closed model ${CONNECTIONS} connections; p99 open model at ${rate}/s)`,
+    `\n${suite.title} (medians of ${ROUNDS} rounds; closed model ${CONNECTIONS} connections; p99 and event-loop ` +
+      `delay from the open model at ${suite.openRate}/s; RSS: largest process)`,
   );
-  console.log(
-    '| variant | req/s | vs baseline | server CPU µs/request | throughput on a dedicated core vs baseline | p99 ms | vs baseline | failed requests |',
-  );
-  console.log('|---|---|---|---|---|---|---|---|');
-  for (const [name, measured] of results) {
-    const throughput = median(measured.throughput);
-    const cpu = median(measured.cpuMicrosPerRequest);
-    const p99 = median(measured.p99Ms);
-    console.log(
-      `| ${name} | ${throughput.toFixed(0)} | ${(throughput / baseThroughput).toFixed(2)}x | ${cpu.toFixed(0)} | ${(baseCpu / cpu).toFixed(2)}x | ${p99.toFixed(1)} | ${(p99 / baseP99).toFixed(2)}x | ${measured.failures} |`,
-    );
-  }
-  // Per-process CPU is what sizes each Deployment (docs/scaling.md): requests per core = 1e6 / µs per request.
-  for (const [name, measured] of results) {
-    if (measured.cpuMicrosByProcess.size < 2) continue;
-    const parts = [...measured.cpuMicrosByProcess].map(
-      ([process, micros]) =>
-        `${process} ${median(micros).toFixed(0)} µs (${(1e6 / median(micros)).toFixed(0)}/s per core)`,
-    );
-    console.log(`${name}: server CPU per request by process: ${parts.join(', ')}`);
-  }
+  for (const line of suiteTable(suite)) console.log(line);
+  for (const line of processLines(suite)) console.log(line);
 };
 
 const receiver = await startJsonChild([join(HERE, 'receiver-process.ts')], { cpu: LOADGEN_CPU });
 const otlpEndpoint = String(receiver.ready.endpoint);
+const machine = {
+  node: process.version,
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  loadAverageAtStart: loadavg(),
+  pinned: canPin,
+};
 console.log(
-  `bench: node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}), ` +
+  `bench: node ${machine.node}, ${machine.cpus} CPUs (${machine.cpuModel}), ` +
     `${canPin ? `servers on CPU ${SERVER_CPU}, load generator and OTLP receiver on CPU ${LOADGEN_CPU}` : 'no taskset: not pinned'}, ` +
     `nice ${flags['high-priority'] ? '-10' : '0'}, ` +
-    `load average ${loadavg()
+    `load average ${machine.loadAverageAtStart
       .map((load) => load.toFixed(1))
       .join(' ')} (anything else running skews absolute numbers; compare ratios)`,
 );
 
+const LIGHT_DESCRIPTIONS: Record<LightVariant, string> = {
+  'node-http': 'plain node:http, no framework',
+  'hono-bare': 'Hono on @hono/node-server, no telemetry',
+  'hono-telemetry-production': 'production: parent-based, 10% at the entry',
+  'hono-telemetry': 'every request sampled and exported',
+  'hono-telemetry-unsampled': 'full telemetry, nothing sampled',
+};
+
 const lightVariant = (variant: LightVariant, nodeArgs: readonly string[] = []): Variant => ({
   name: variant,
+  description: LIGHT_DESCRIPTIONS[variant],
   async start() {
     const server = await startJsonChild([join(HERE, 'server-process.ts'), variant, otlpEndpoint], {
       cpu: SERVER_CPU,
@@ -181,27 +268,52 @@ const lightVariant = (variant: LightVariant, nodeArgs: readonly string[] = []): 
       stop: async () => void (await server.stop()),
       cpuSeconds: () => ({ server: cpuSecondsOf(server.child.pid) }),
       pids: { server: server.child.pid },
+      processes: { server },
     };
   },
 });
 
+const suites: SuiteResults[] = [];
 if (flags.only === undefined || flags.only === 'light') {
   console.log('\nlight route: GET /users/:id');
-  const light = await measure([
-    lightVariant('node-http'),
-    lightVariant('hono-bare'),
-    lightVariant('hono-telemetry'),
-    lightVariant('hono-telemetry-unsampled'),
-  ]);
-  report('light route', light, 'hono-bare');
+  const light = await measure(
+    'light route',
+    'hono-bare',
+    LIGHT_VARIANTS.map((variant) => lightVariant(variant)),
+  );
+  report(light);
+  suites.push(light);
 }
 
 if (flags.only === undefined || flags.only === 'orders') {
   const { orderFlowVariants } = await import('./order-flow.ts');
   console.log('\norder flow: POST /orders (order -> user, payment)');
-  const orders = await measure(await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU }));
-  report('order flow', orders, 'services-bare');
+  const orders = await measure(
+    'order flow',
+    'services-bare',
+    await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU }),
+  );
+  report(orders);
+  suites.push(orders);
 }
+
+const results: BenchResults = {
+  startedAt: new Date(startedAtMs).toISOString(),
+  machine,
+  settings: {
+    rounds: ROUNDS,
+    closedSeconds: CLOSED_SECONDS,
+    openSeconds: OPEN_SECONDS,
+    connections: CONNECTIONS,
+    openLoadFraction: OPEN_LOAD_FRACTION,
+    soakSeconds: SOAK_SECONDS,
+  },
+  suites,
+};
+mkdirSync(OUT_DIR, { recursive: true });
+writeFileSync(join(OUT_DIR, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(OUT_DIR, 'telemetry-tax.svg'), renderChart(results));
+console.log(`\nresults: ${join(OUT_DIR, 'results.json')}; chart: ${join(OUT_DIR, 'telemetry-tax.svg')}`);
 
 /**
  * Runs the variant's servers under `--cpu-prof` for a closed run of `seconds`, then prints where each process's busy
@@ -241,7 +353,9 @@ if (flags.profile) {
   if (flags.only === undefined || flags.only === 'orders') {
     const { orderFlowVariants } = await import('./order-flow.ts');
     const telemetryVariant = async (nodeArgs: readonly string[]): Promise<Variant> => {
-      const [, telemetry] = await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs });
+      const telemetry = (await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs })).find(
+        (variant) => variant.name === 'services-telemetry',
+      );
       if (!telemetry) throw new Error('no services-telemetry variant');
       return telemetry;
     };

@@ -1,18 +1,26 @@
 /**
  * @module The light route used to measure the telemetry tax: `GET /users/:id` answering a small JSON document from
- * memory, shaped like user-service's read path, in three variants served by the same process entry.
+ * memory, shaped like user-service's read path, in the variants of {@link LIGHT_VARIANTS} served by the same process
+ * entry.
  */
 import { createServer, type Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import {
   createServiceMetrics,
   httpServerTelemetry,
+  PRODUCTION_SAMPLING,
   startTelemetry,
   type Telemetry,
 } from '@mesh-stack/service-kit/telemetry';
 import { Hono } from 'hono';
 
-export const LIGHT_VARIANTS = ['node-http', 'hono-bare', 'hono-telemetry', 'hono-telemetry-unsampled'] as const;
+export const LIGHT_VARIANTS = [
+  'node-http',
+  'hono-bare',
+  'hono-telemetry-production',
+  'hono-telemetry',
+  'hono-telemetry-unsampled',
+] as const;
 export type LightVariant = (typeof LIGHT_VARIANTS)[number];
 
 const USERS = new Map(
@@ -61,7 +69,11 @@ export const startLightServer = async (
         serviceName: 'bench-light',
         serviceVersion: '0.0.0-bench',
         metrics,
-        sampler: variant === 'hono-telemetry' ? 'always_on' : 'always_off',
+        // The production variant reads the same variables a Deployment sets; the load sends no traceparent, so
+        // this process is the entry and its ratio decides.
+        ...(variant === 'hono-telemetry-production'
+          ? { env: PRODUCTION_SAMPLING }
+          : { sampler: variant === 'hono-telemetry' ? 'always_on' : 'always_off' }),
         ...(otlpEndpoint ? { tracesEndpoint: `${otlpEndpoint}/v1/traces` } : {}),
       });
       app.use(httpServerTelemetry({ metrics }));

@@ -1,13 +1,15 @@
 /**
  * @module Order-flow benchmark variants: the three real services (order-service calling user-service and
  * payment-service, each with its own SQLite file), once with telemetry off (`MESH_STACK_TELEMETRY=off`: no
- * middleware, no metrics, no spans) and once with full telemetry at 100% sampling exporting to the OTLP receiver.
+ * middleware, no metrics, no spans), then with full telemetry exporting to the OTLP receiver under the production
+ * profile (10% at the entry), at 100% sampling, and with nothing sampled.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceName } from '@mesh-stack/service-kit/stack';
+import { PRODUCTION_SAMPLING } from '@mesh-stack/service-kit/telemetry';
 import { freePort } from '../../scripts/lib/stack/port-check.ts';
 import { cpuSecondsOf, startJsonChild } from './processes.ts';
 import type { Variant } from './variant.ts';
@@ -98,22 +100,49 @@ const startServices = async (
     },
     cpuSeconds: () => Object.fromEntries(children.map(({ name, child }) => [name, cpuSecondsOf(child.pid)])),
     pids: Object.fromEntries(children.map(({ name, child }) => [name, child.pid])),
+    processes: Object.fromEntries(children.map((started) => [started.name, started])),
   };
 };
+
+/** Variant names, in the order the report lists them; the first is the baseline. */
+export const ORDER_FLOW_VARIANTS = [
+  'services-bare',
+  'services-production',
+  'services-telemetry',
+  'services-unsampled',
+] as const;
+export type OrderFlowVariantName = (typeof ORDER_FLOW_VARIANTS)[number];
 
 export const orderFlowVariants = async ({
   otlpEndpoint,
   serverCpu,
   nodeArgs,
-}: OrderFlowOptions): Promise<Variant[]> => [
-  { name: 'services-bare', start: () => startServices({ MESH_STACK_TELEMETRY: 'off' }, serverCpu, nodeArgs) },
-  {
-    name: 'services-telemetry',
+}: OrderFlowOptions): Promise<Variant[]> => {
+  const exporting = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint };
+  // The load carries no traceparent: order-service is the entry and decides; its callees follow its decision.
+  const sampling: Record<OrderFlowVariantName, { description: string; env: Record<string, string> }> = {
+    'services-bare': { description: 'MESH_STACK_TELEMETRY=off: no middleware, metrics or spans', env: {} },
+    'services-production': {
+      description: 'production: parent-based, 10% at the entry',
+      env: { ...exporting, ...PRODUCTION_SAMPLING },
+    },
+    'services-telemetry': {
+      description: 'every request sampled and exported',
+      env: { ...exporting, OTEL_TRACES_SAMPLER: 'always_on' },
+    },
+    'services-unsampled': {
+      description: 'full telemetry, nothing sampled',
+      env: { ...exporting, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' },
+    },
+  };
+  return ORDER_FLOW_VARIANTS.map((name) => ({
+    name,
+    description: sampling[name].description,
     start: () =>
       startServices(
-        { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, OTEL_TRACES_SAMPLER: 'always_on' },
+        name === 'services-bare' ? { MESH_STACK_TELEMETRY: 'off' } : sampling[name].env,
         serverCpu,
         nodeArgs,
       ),
-  },
-];
+  }));
+};

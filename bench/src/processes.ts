@@ -4,7 +4,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { ProbeSample } from './probe.ts';
 
 const TASKSET = '/usr/bin/taskset';
 export const canPin = existsSync(TASKSET);
@@ -27,8 +29,17 @@ export const cpuSecondsOf = (pid: number | undefined): number => {
   }
 };
 
+/** Preloaded into every server process: event-loop delay and memory over IPC (probe.ts). */
+const PROBE_PATH = join(import.meta.dirname, 'probe.ts');
+/** A probe that does not answer within this is reported as missing, never waited on forever. */
+const PROBE_TIMEOUT_MS = 5_000;
+
 export interface JsonChild {
   readonly child: ChildProcess;
+  /** Starts a new measured window of the process's event-loop delay. */
+  resetProbe(): Promise<void>;
+  /** Event-loop delay since the last reset and memory now; undefined when the process did not answer. */
+  sampleProbe(): Promise<ProbeSample | undefined>;
   /** The first JSON line the child printed (its port or endpoint). */
   readonly ready: Record<string, unknown>;
   /** Sends SIGTERM and resolves with the last JSON line printed before exit. */
@@ -46,17 +57,35 @@ export const startJsonChild = async (
     readyWhen?: 'json-line' | 'spawned';
   } = {},
 ): Promise<JsonChild> => {
-  const nodeCommand = [process.execPath, ...(options.nodeArgs ?? []), ...args];
+  const nodeCommand = [process.execPath, '--import', PROBE_PATH, ...(options.nodeArgs ?? []), ...args];
   const [command, ...commandArgs] =
     canPin && options.cpu !== undefined ? [TASKSET, '-c', String(options.cpu), ...nodeCommand] : nodeCommand;
   const spawnedOnly = options.readyWhen === 'spawned';
   const child = spawn(command ?? process.execPath, commandArgs, {
-    stdio: ['ignore', spawnedOnly ? 'ignore' : 'pipe', 'inherit'],
+    stdio: ['ignore', spawnedOnly ? 'ignore' : 'pipe', 'inherit', 'ipc'],
     env: options.env ?? process.env,
   });
   // 'close', not 'exit': `stop()` returns the last JSON line, which may be read only after the exit is reported.
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let last: Record<string, unknown> | undefined;
+  const ask = <T>(request: 'reset' | 'sample'): Promise<T | undefined> =>
+    new Promise((resolve) => {
+      if (!child.connected) return resolve(undefined);
+      const timer = setTimeout(() => {
+        child.off('message', onMessage);
+        resolve(undefined);
+      }, PROBE_TIMEOUT_MS);
+      const onMessage = (message: { probe?: string }) => {
+        if (message?.probe !== request) return;
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(message as T);
+      };
+      child.on('message', onMessage);
+      child.send({ probe: request });
+    });
+  const resetProbe = async () => void (await ask('reset'));
+  const sampleProbe = () => ask<ProbeSample>('sample');
   const stop = async () => {
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -69,7 +98,7 @@ export const startJsonChild = async (
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    return { child, ready: {}, stop };
+    return { child, ready: {}, stop, resetProbe, sampleProbe };
   }
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -84,5 +113,5 @@ export const startJsonChild = async (
       resolve(last);
     });
   });
-  return { child, ready, stop };
+  return { child, ready, stop, resetProbe, sampleProbe };
 };

@@ -1,5 +1,6 @@
 /** @module What a benchmark variant is: something that starts its server processes and says what to load. */
 import type { LoadTarget } from './load.ts';
+import type { JsonChild } from './processes.ts';
 
 export interface StartedVariant {
   readonly target: LoadTarget;
@@ -8,9 +9,13 @@ export interface StartedVariant {
   readonly cpuSeconds: () => Readonly<Record<string, number>>;
   /** The server processes' ids by the same names, e.g. to find their CPU profiles. */
   readonly pids: Readonly<Record<string, number | undefined>>;
+  /** The server processes by the same names, each with its probe (event-loop delay, memory). */
+  readonly processes: Readonly<Record<string, JsonChild>>;
 }
 
 export interface Variant {
   readonly name: string;
+  /** What the variant runs, for the report (e.g. "parent-based, 10% at the entry"). */
+  readonly description: string;
   start(): Promise<StartedVariant>;
 }

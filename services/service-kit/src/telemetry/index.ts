@@ -3,7 +3,7 @@
  * Names come from `./contract.ts`; docs/telemetry.md lists every metric, span and log field.
  */
 export { type BusinessTelemetry, businessTelemetry } from './business.ts';
-export { resolveTelemetryConfig, type TelemetryConfig, type TelemetryOptions } from './config.ts';
+export { PRODUCTION_SAMPLING, resolveTelemetryConfig, type TelemetryConfig, type TelemetryOptions } from './config.ts';
 export { type DatabaseTelemetryOptions, type DbSystemName, databaseTelemetry, summarizeQuery } from './database.ts';
 export { type HttpClientTelemetryOptions, httpClientTelemetry } from './http-client.ts';
 export {

@@ -1,0 +1,193 @@
+/**
+ * @module The bench's results as JSON (written to `bench/results/`) and the ratios read from them: one shape for
+ * the console tables, BENCHMARKS.md and the SVG chart, so they can never disagree.
+ */
+
+/** One variant's rounds; every array has one value per round (medians are taken when reading). */
+export interface VariantRounds {
+  readonly name: string;
+  readonly description: string;
+  /** Closed model: successful requests per second at saturation. */
+  readonly throughput: number[];
+  /** Server CPU (all the variant's processes) per successful request in the closed run, µs. */
+  readonly cpuMicrosPerRequest: number[];
+  /** The same by server process (the order flow's three services). */
+  readonly cpuMicrosByProcess: Record<string, number[]>;
+  /** Open model, from the intended send time (coordinated omission corrected). */
+  readonly p50Ms: number[];
+  readonly p99Ms: number[];
+  readonly p999Ms: number[];
+  /** Event-loop delay p99 during the open run, worst process, ms. */
+  readonly eventLoopDelayP99Ms: number[];
+  /** Event-loop delay p99 during the open run by process. */
+  readonly eventLoopDelayP99MsByProcess: Record<string, number[]>;
+  /** Resident memory (MiB) by process: started and idle, at the end of the closed (saturation) run. */
+  readonly rssIdleMiB: Record<string, number[]>;
+  readonly rssLoadMiB: Record<string, number[]>;
+  /** Heap used (MiB) by process at the end of the closed run. */
+  readonly heapUsedLoadMiB: Record<string, number[]>;
+  /** Failed requests over every run of the variant. */
+  failures: number;
+  /** After `--soak`: resident memory by process at the soak's start and end, and its peak. */
+  soak?: Record<string, { readonly startMiB: number; readonly endMiB: number; readonly peakMiB: number }>;
+}
+
+export interface SuiteResults {
+  readonly title: string;
+  readonly baseline: string;
+  /** Open-model rate, requests per second. */
+  readonly openRate: number;
+  readonly variants: VariantRounds[];
+}
+
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly machine: {
+    readonly node: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly loadAverageAtStart: readonly number[];
+    readonly pinned: boolean;
+  };
+  readonly settings: {
+    readonly rounds: number;
+    readonly closedSeconds: number;
+    readonly openSeconds: number;
+    readonly connections: number;
+    readonly openLoadFraction: number;
+    readonly soakSeconds: number;
+  };
+  readonly suites: SuiteResults[];
+}
+
+export const emptyRounds = (name: string, description: string): VariantRounds => ({
+  name,
+  description,
+  throughput: [],
+  cpuMicrosPerRequest: [],
+  cpuMicrosByProcess: {},
+  p50Ms: [],
+  p99Ms: [],
+  p999Ms: [],
+  eventLoopDelayP99Ms: [],
+  eventLoopDelayP99MsByProcess: {},
+  rssIdleMiB: {},
+  rssLoadMiB: {},
+  heapUsedLoadMiB: {},
+  failures: 0,
+});
+
+export const push = (byProcess: Record<string, number[]>, process: string, value: number): void => {
+  const values = byProcess[process];
+  if (values === undefined) byProcess[process] = [value];
+  else values.push(value);
+};
+
+export const median = (values: readonly number[]): number => {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+/** The largest of the per-process medians: the process that sets the variant's limit. */
+const worstProcess = (byProcess: Readonly<Record<string, readonly number[]>>): number => {
+  const medians = Object.values(byProcess).map(median);
+  return medians.length === 0 ? Number.NaN : Math.max(...medians);
+};
+
+/** A variant's medians, and its ratios to the suite's baseline (each as "higher is worse" or "better" says). */
+export interface VariantSummary {
+  readonly name: string;
+  readonly description: string;
+  readonly throughput: number;
+  readonly cpuMicrosPerRequest: number;
+  readonly p99Ms: number;
+  readonly eventLoopDelayP99Ms: number;
+  /** Largest per-process median. */
+  readonly rssIdleMiB: number;
+  readonly rssLoadMiB: number;
+  readonly failures: number;
+  readonly ratios: {
+    /** Variant throughput / baseline throughput (higher is better). */
+    readonly throughput: number;
+    /** Variant CPU per request / baseline (higher is worse). */
+    readonly cpuPerRequest: number;
+    /** Baseline CPU / variant CPU: the throughput a dedicated core would give (higher is better). */
+    readonly dedicatedCoreThroughput: number;
+    readonly p99: number;
+    readonly eventLoopDelayP99: number;
+    readonly rssLoad: number;
+  };
+}
+
+export const summarizeSuite = (suite: SuiteResults): VariantSummary[] => {
+  const medians = suite.variants.map((variant) => ({
+    variant,
+    throughput: median(variant.throughput),
+    cpu: median(variant.cpuMicrosPerRequest),
+    p99: median(variant.p99Ms),
+    eld: median(variant.eventLoopDelayP99Ms),
+    rssIdle: worstProcess(variant.rssIdleMiB),
+    rssLoad: worstProcess(variant.rssLoadMiB),
+  }));
+  const base = medians.find((entry) => entry.variant.name === suite.baseline) ?? medians[0];
+  return medians.map(({ variant, throughput, cpu, p99, eld, rssIdle, rssLoad }) => ({
+    name: variant.name,
+    description: variant.description,
+    throughput,
+    cpuMicrosPerRequest: cpu,
+    p99Ms: p99,
+    eventLoopDelayP99Ms: eld,
+    rssIdleMiB: rssIdle,
+    rssLoadMiB: rssLoad,
+    failures: variant.failures,
+    ratios: {
+      throughput: throughput / (base?.throughput ?? Number.NaN),
+      cpuPerRequest: cpu / (base?.cpu ?? Number.NaN),
+      dedicatedCoreThroughput: (base?.cpu ?? Number.NaN) / cpu,
+      p99: p99 / (base?.p99 ?? Number.NaN),
+      eventLoopDelayP99: eld / (base?.eld ?? Number.NaN),
+      rssLoad: rssLoad / (base?.rssLoad ?? Number.NaN),
+    },
+  }));
+};
+
+const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '—');
+const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}x` : '—');
+
+/** The suite as a Markdown table (what `npm run bench` prints and BENCHMARKS.md carries). */
+export const suiteTable = (suite: SuiteResults): string[] => [
+  '| variant | req/s | vs baseline | server CPU µs/request | vs baseline | dedicated-core throughput | p99 ms (open) | vs baseline | event-loop delay p99 ms | RSS idle MiB | RSS at saturation MiB | vs baseline | failed |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ...summarizeSuite(suite).map(
+    (v) =>
+      `| ${v.name} | ${fixed(v.throughput, 0)} | ${ratio(v.ratios.throughput)} | ${fixed(v.cpuMicrosPerRequest, 0)} | ${ratio(v.ratios.cpuPerRequest)} | ${ratio(v.ratios.dedicatedCoreThroughput)} | ${fixed(v.p99Ms, 1)} | ${ratio(v.ratios.p99)} | ${fixed(v.eventLoopDelayP99Ms, 1)} | ${fixed(v.rssIdleMiB, 0)} | ${fixed(v.rssLoadMiB, 0)} | ${ratio(v.ratios.rssLoad)} | ${v.failures} |`,
+  ),
+];
+
+/** Per-process lines: CPU per request (sizes Deployments, docs/scaling.md), event-loop delay, memory. */
+export const processLines = (suite: SuiteResults): string[] =>
+  suite.variants.flatMap((variant) => {
+    const processes = Object.keys(variant.rssLoadMiB);
+    if (processes.length < 2 && variant.soak === undefined) return [];
+    return [
+      `${variant.name}: ${processes
+        .map((process) => {
+          const cpu = median(variant.cpuMicrosByProcess[process] ?? []);
+          const soak = variant.soak?.[process];
+          return (
+            `${process} ${fixed(cpu, 0)} µs CPU/request (${fixed(1e6 / cpu, 0)}/s per core), ` +
+            `event-loop p99 ${fixed(median(variant.eventLoopDelayP99MsByProcess[process] ?? []), 1)} ms, ` +
+            `RSS ${fixed(median(variant.rssIdleMiB[process] ?? []), 0)} → ${fixed(median(variant.rssLoadMiB[process] ?? []), 0)} MiB ` +
+            `(heap used ${fixed(median(variant.heapUsedLoadMiB[process] ?? []), 0)} MiB)` +
+            (soak
+              ? `, soak ${fixed(soak.startMiB, 0)} → ${fixed(soak.endMiB, 0)} MiB (peak ${fixed(soak.peakMiB, 0)})`
+              : '')
+          );
+        })
+        .join('; ')}`,
+    ];
+  });
