@@ -3,7 +3,7 @@
  * `reconcileAfterMs`, with or without an Idempotency-Key, without any client action. Each pass claims a bounded
  * batch under a lease (so replicas sharing the database never work on the same order), asks payment-service for
  * each order's payment, and then completes the order from it, charges it again with the same key when payment-service
- * has none (idempotent, so safe), or leaves it for the next pass when payment-service cannot say. A pass also purges
+ * has none (idempotent, so safe), or leaves it for a later pass when payment-service cannot say. A pass also purges
  * a bounded batch of expired Idempotency-Keys and publishes the pending-order gauges.
  */
 import { DependencyUnavailableError, type Logger } from '@mesh-stack/service-kit';
@@ -55,7 +55,7 @@ export interface Reconciler {
   runPass(): Promise<PassSummary>;
   /** Starts the loop: a pass at once, then one `intervalMs` after each pass ends. */
   start(): void;
-  /** Stops the loop: orders not started are given back, the orders in flight finish; resolves when the pass ended. */
+  /** Stops the loop: orders not started are given back at once, those in flight finish; resolves when the pass ended. */
   stop(): Promise<void>;
 }
 
@@ -115,8 +115,13 @@ export const createReconciler = ({
       } catch (error) {
         logger.error({ orderId: order.id, err: error }, 'reconciliation failed; the order is left for the next pass');
       } finally {
-        // Completing cleared the lease; otherwise hand the order back for the next pass of any replica.
-        if (outcome === 'deferred') await orders.releaseReconciliation(order.id).catch(() => {});
+        // Completing cleared the lease. A deferred order waits `reconcileAfterMs` before its next try, like a new
+        // one: orders payment-service keeps failing on must not take every pass's batch from the others.
+        if (outcome === 'deferred') {
+          await orders
+            .releaseReconciliation(order.id, new Date(now().getTime() + reconcileAfterMs))
+            .catch((error: unknown) => logger.warn({ orderId: order.id, err: error }, 'could not release the order'));
+        }
       }
       telemetry.annotate({ [ATTR.reconcileOutcome]: outcome });
       telemetry.orderReconciled(outcome);
@@ -153,7 +158,7 @@ export const createReconciler = ({
             for (let order = queue.shift(); order !== undefined; order = queue.shift()) {
               // Past the lease another replica may have claimed it; stopping leaves it to the next start.
               if (stopping || now() >= lockedUntil) {
-                await orders.releaseReconciliation(order.id);
+                await orders.releaseReconciliation(order.id, null);
                 continue;
               }
               const outcome = await reconcileOrder(order);

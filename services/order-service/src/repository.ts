@@ -34,8 +34,8 @@ export interface OrderRepository {
     lockedUntil: Date;
     limit: number;
   }): Promise<Order[]>;
-  /** Gives a claimed order back, so the next pass (of any replica) can take it. */
-  releaseReconciliation(id: string): Promise<void>;
+  /** Gives a claimed order back: claimable again from `availableAt` (null: at once), by any replica. */
+  releaseReconciliation(id: string, availableAt: Date | null): Promise<void>;
   pendingSummary(): Promise<PendingSummary>;
 }
 
@@ -186,8 +186,13 @@ export const createOrderRepository = (db: Kysely<OrderTables>): OrderRepository 
       return withItems(claimed);
     },
 
-    async releaseReconciliation(id) {
-      await db.updateTable('orders').set({ reconcile_locked_until: null }).where('id', '=', id).execute();
+    async releaseReconciliation(id, availableAt) {
+      await db
+        .updateTable('orders')
+        .set({ reconcile_locked_until: availableAt?.toISOString() ?? null })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .execute();
     },
 
     async pendingSummary() {

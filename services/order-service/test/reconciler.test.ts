@@ -126,16 +126,35 @@ describe('order reconciliation', () => {
     // Lookup answers "nothing", but the re-charge's outcome is unknown (or refused): still deferred, never lost.
     payments.lookupDown = false;
     payments.chargeBehaviour = 'unknown';
+    clock.advance(SETTINGS.reconcileAfterMs);
     assert.deepEqual((await reconciler.runPass()).outcomes, { deferred: 1 });
     payments.chargeBehaviour = 'refused';
+    clock.advance(SETTINGS.reconcileAfterMs);
     assert.deepEqual((await reconciler.runPass()).outcomes, { deferred: 1 });
     assert.equal(await statusOf(order.id), 'pending');
 
-    // A deferred order was handed back at once: the next pass (no lease to wait for) resolves it.
+    // A deferred order waits reconcileAfterMs before its next try; then it is resolved.
     payments.chargeBehaviour = 'succeed';
+    assert.equal((await reconciler.runPass()).claimed, 0);
+    clock.advance(SETTINGS.reconcileAfterMs);
     assert.deepEqual((await reconciler.runPass()).outcomes, { recharged: 1 });
     assert.equal(await statusOf(order.id), 'paid');
     assert.equal(payments.payments.size, 1);
+  });
+
+  it('orders payment-service keeps failing on do not take every batch from the others', async () => {
+    const failing = [await pendingOrder(), await pendingOrder()];
+    clock.advance(1);
+    const healthy = await pendingOrder();
+    clock.advance(SETTINGS.reconcileAfterMs + 1);
+    const reconciler = reconcilerOn(testDatabase.store, NO_RECONCILIATION_TELEMETRY, { ...SETTINGS, batchSize: 2 });
+    payments.lookupDown = true;
+    assert.deepEqual((await reconciler.runPass()).outcomes, { deferred: 2 });
+    payments.lookupDown = false;
+    // The two oldest wait out their deferral; the next pass gets to the third.
+    assert.deepEqual((await reconciler.runPass()).outcomes, { recharged: 1 });
+    assert.equal(await statusOf(healthy.id), 'paid');
+    for (const order of failing) assert.equal(await statusOf(order.id), 'pending');
   });
 
   it('claims at most a batch per pass, oldest first', async () => {
