@@ -90,6 +90,8 @@
       width,
       height,
       legend: { show: false },
+      // UTC, like every time printed in the report, whatever the reader's time zone.
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: yRange } },
       axes: [

@@ -410,6 +410,9 @@ pre{white-space:pre-wrap;word-break:break-all;font-size:.75rem;background:#f6f6f
   h2{break-after:avoid}
   a[href^="http"]::after{content:" (" attr(href) ")";font-size:.75em}
   details>summary{list-style:none}
+  .uplot,.uplot .u-wrap{width:auto!important;height:auto!important}
+  .uplot canvas{max-width:100%!important;height:auto!important}
+  .uplot .u-over,.uplot .u-under{display:none}
 }
 `;
 
