@@ -54,6 +54,14 @@ export const checkReportAgainstLiveStack = async (options: LiveCheckOptions): Pr
       `accessibility (${violation.impact}): ${violation.id}, ${violation.help} (${violation.nodes} elements)`,
     );
   }
+  for (const dashboard of data.dashboards) {
+    for (const instance of dashboard.instances) {
+      for (const panel of instance.rows.flatMap((row) => row.panels)) {
+        if (panel.status === 'error')
+          problems.push(`${dashboard.title} / ${panel.title}: ${panel.message ?? 'query failed'}`);
+      }
+    }
+  }
   for (const absence of data.absent) {
     if (absence.section !== 'client' || options.client !== undefined)
       problems.push(`missing from the report: ${absence.message}`);
