@@ -221,7 +221,9 @@ export const databaseTelemetry = ({
   };
 
   // Keyed by the span the transaction runs under: Kysely calls the hook in the caller's async context, so every
-  // statement of a request's transaction sees the same active span. Work outside any span shares one key.
+  // statement of a request's transaction sees the same active span. Work outside any span shares one key. Two
+  // transactions at once under one span would share a key too: the services run one at a time per span (the
+  // reconciler gives each order its own span), and a second BEGIN closes the first span rather than mixing them.
   const outsideAnySpan = {};
   const transactions = new WeakMap<object, OpenTransaction>();
 
