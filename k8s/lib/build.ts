@@ -4,7 +4,9 @@
  * files in observability/, outside its own folder.
  */
 import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { GO_TOOLS, REPO_ROOT } from '../../scripts/lib/tools.ts';
 import { isObject, type K8sObject } from './model.ts';
@@ -32,3 +34,24 @@ export const parseManifests = (yamlText: string): K8sObject[] =>
     }
     return [value as unknown as K8sObject];
   });
+
+/**
+ * Builds an overlay with one of k8s/components added, as docs/kubernetes.md tells an operator to (a kustomization
+ * listing both; kustomize takes relative paths only).
+ */
+export const kustomizeBuildWithComponent = (overlay: string, component: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'k8s-component-'));
+  writeFileSync(
+    join(dir, 'kustomization.yaml'),
+    [
+      'apiVersion: kustomize.config.k8s.io/v1beta1',
+      'kind: Kustomization',
+      'resources:',
+      `  - ${relative(dir, join(K8S_DIR, overlay))}`,
+      'components:',
+      `  - ${relative(dir, join(K8S_DIR, 'components', component))}`,
+      '',
+    ].join('\n'),
+  );
+  return kustomizeBuild(dir);
+};

@@ -3,26 +3,16 @@
  * in either mesh; Grafana's anonymous demo switch turns on exactly anonymous Viewer access.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { FAULTS_PATH, KUBERNETES_PORTS } from '@mesh-stack/service-kit/stack';
-import { K8S_DIR, kustomizeBuild, parseManifests } from '../lib/build.ts';
+import { kustomizeBuild, kustomizeBuildWithComponent, parseManifests } from '../lib/build.ts';
 import { checkAuthorizationReferences } from '../lib/checks.ts';
 import { endToEndReport, type Mesh, type Peer, peers, requestAllowed } from '../lib/edges.ts';
 import { toYaml, validateStrictly } from '../lib/kubeconform.ts';
 import { at, type K8sObject } from '../lib/model.ts';
 
-/** Builds an overlay with one component added, the way docs/kubernetes.md tells an operator to (kustomize takes relative paths only). */
-const withComponent = (overlay: string, component: string): K8sObject[] => {
-  const dir = mkdtempSync(join(tmpdir(), 'k8s-component-'));
-  writeFileSync(
-    join(dir, 'kustomization.yaml'),
-    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${relative(dir, join(K8S_DIR, overlay))}\ncomponents:\n  - ${relative(dir, join(K8S_DIR, 'components', component))}\n`,
-  );
-  return parseManifests(kustomizeBuild(dir));
-};
+const withComponent = (overlay: string, component: string): K8sObject[] =>
+  parseManifests(kustomizeBuildWithComponent(overlay, component));
 
 const operator: Peer = {
   name: 'fault-operator',

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { kustomizeBuild, OVERLAYS, parseManifests } from '../lib/build.ts';
+import { kustomizeBuild, kustomizeBuildWithComponent, OVERLAYS, parseManifests } from '../lib/build.ts';
 import { toYaml } from '../lib/kubeconform.ts';
 import {
   GROUPS_WITHOUT_UPSTREAM_CRDS,
@@ -30,6 +30,19 @@ describe('kubectl-validate (apiserver validation code, upstream CRDs) accepts ev
       if (overlay !== 'linkerd') assert.equal(unjudged.length, 0);
       assert.ok(judged.length > 0);
       assert.deepEqual(kubectlValidate(inputs, toYaml(judged)), []);
+    });
+  }
+});
+
+describe('kubectl-validate accepts the opt-in components on their overlays', () => {
+  for (const [overlay, component] of [
+    ['istio', 'fault-injection-access-istio'],
+    ['linkerd', 'fault-injection-access-linkerd'],
+    ['istio', 'grafana-anonymous'],
+  ] as const) {
+    it(`k8s/components/${component} on k8s/${overlay}`, () => {
+      const objects = parseManifests(kustomizeBuildWithComponent(overlay, component));
+      assert.deepEqual(kubectlValidate(inputs, toYaml(judgeable(objects))), []);
     });
   }
 });
