@@ -86,7 +86,7 @@ const renderRule = (rule: AlertRule, file: RuleFile): string => {
   return [
     `### ${rule.alert}${staticLabels.length > 0 ? ` (${staticLabels.join(', ')})` : ''} — ${rule.severity}`,
     '',
-    rule.meaning ?? rule.summary,
+    rule.meaning,
     '',
     '```promql',
     rule.expr,

@@ -27,6 +27,7 @@ export const META_ALERT = {
   spansStopped: `${ALERT_PREFIX}SpansStopped`,
   ruleEvaluationFailures: `${ALERT_PREFIX}RuleEvaluationFailures`,
   notificationsFailing: `${ALERT_PREFIX}NotificationsFailing`,
+  alertsDropped: `${ALERT_PREFIX}AlertsDropped`,
   collectorQueueFilling: `${ALERT_PREFIX}CollectorQueueFilling`,
 } as const;
 
@@ -94,6 +95,17 @@ export const META_ALERTS: readonly AlertRule[] = [
       'An integration (webhook, pager, chat) rejects or times out: alerts routed to it reach nobody, which the Watchdog heartbeat also reveals.',
     description:
       'Alertmanager {{ $labels.instance }} fails {{ $value | humanize }} notifications per second to its {{ $labels.integration }} integration.',
+  },
+  {
+    alert: META_ALERT.alertsDropped,
+    expr: `${sumBy(withInstance, increase(PROMETHEUS_METRIC.notificationsDropped.name, '5m'))} > 0`,
+    for: '10m',
+    severity: 'warning',
+    summary: 'Prometheus is dropping alerts instead of sending them to Alertmanager.',
+    meaning:
+      'Alerts evaluated as firing never reach Alertmanager (unreachable, rejecting, or the send queue overflowing): nobody is notified of them.',
+    description:
+      '{{ $labels.instance }} dropped {{ $value | humanize }} alert notifications for Alertmanager in 5 minutes.',
   },
   {
     alert: META_ALERT.collectorQueueFilling,
@@ -248,6 +260,20 @@ export const META_TESTS: readonly AlertTestCase[] = [
     ],
     evalTime: '20m',
     expectations: [silent(META_ALERT.notificationsFailing)],
+  },
+  {
+    name: 'Prometheus dropping 2 alert notifications a minute fires AlertsDropped',
+    interval: '1m',
+    inputSeries: [series(PROMETHEUS_METRIC.notificationsDropped.name, prometheusTarget, '0+2x30')],
+    evalTime: '20m',
+    expectations: [fires(META_ALERT.alertsDropped, 'warning', prometheusTarget, humanize(10))],
+  },
+  {
+    name: 'Prometheus delivering every alert keeps AlertsDropped silent',
+    interval: '1m',
+    inputSeries: [series(PROMETHEUS_METRIC.notificationsDropped.name, prometheusTarget, '0x30')],
+    evalTime: '20m',
+    expectations: [silent(META_ALERT.alertsDropped)],
   },
   {
     name: 'an exporter queue 90% full for 10 minutes fires CollectorQueueFilling',

@@ -54,7 +54,7 @@ export interface AlertRule {
   /** A static sentence ending in a period. */
   readonly summary: string;
   /** What it means when it fires, in one sentence, for the alert review document (docs/alerts.md). */
-  readonly meaning?: string;
+  readonly meaning: string;
   /** Templated with `{{ $labels.x }}` and `{{ $value | … }}`. */
   readonly description: string;
 }
