@@ -407,3 +407,23 @@ export const checkAuthorizationReferences = (objects: readonly K8sObject[]): str
   }
   return problems;
 };
+
+/**
+ * Linkerd authorizations on HTTP ports are granted per route: an AuthorizationPolicy whose target is a whole HTTP
+ * `Server` grants every method and path on that port (the admin port's `PUT /admin/faults` included). A `Server`
+ * target is right only for opaque TCP (PostgreSQL), which has no routes.
+ */
+export const checkLinkerdAuthorizationScope = (objects: readonly K8sObject[]): string[] =>
+  byKind(objects, 'AuthorizationPolicy', 'policy.linkerd.io').flatMap((policy) => {
+    const ref = at(policy, 'spec', 'targetRef');
+    if (at(ref, 'kind') !== 'Server') return [];
+    const server = byKind(objects, 'Server', 'policy.linkerd.io').find(
+      (candidate) => candidate.metadata.name === at(ref, 'name') && namespaceOf(candidate) === namespaceOf(policy),
+    );
+    const protocol = asString(at(server, 'spec', 'proxyProtocol')) ?? 'unknown';
+    return protocol === 'opaque' || protocol === 'TLS'
+      ? []
+      : [
+          `${idOf(policy)}: authorizes the whole ${protocol} Server ${String(at(ref, 'name'))}: every method and path; target an HTTPRoute instead`,
+        ];
+  });

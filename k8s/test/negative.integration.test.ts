@@ -10,6 +10,7 @@ import {
   checkAuthorizationReferences,
   checkDeprecatedFields,
   checkForbiddenApis,
+  checkLinkerdAuthorizationScope,
   checkSelectors,
   checkServicePorts,
   checkWorkloadSecurity,
@@ -295,6 +296,9 @@ spec:
     - {group: policy.linkerd.io, kind: MeshTLSAuthentication, name: prometheus}
 `),
     );
+    assert.deepEqual(checkLinkerdAuthorizationScope(objects), [
+      'AuthorizationPolicy shop/services-admin-prometheus: authorizes the whole HTTP/1 Server services-admin: every method and path; target an HTTPRoute instead',
+    ]);
     const { extra, missing } = endToEndReport(objects, 'linkerd');
     assert.deepEqual(missing, []);
     assert.ok(extra.includes('monitoring/prometheus → shop/payment-service:9464 PUT /admin/faults'));
