@@ -30,6 +30,8 @@ const USAGE = `Usage: npm run load -- [options]
   --allow-remote           allow non-loopback targets (refused by default)
   --report                 at the end, write one HTML report of the run's window (npm run report; reports/)
   --report-out <file>      where --report writes (default reports/load-<timestamp>.html)
+  --report-wait <d>        wait this long after the run for the last scrape and spans (default 20s); the
+                           report reads $PROMETHEUS_URL and $JAEGER_URL (default: the local stack's)
   --help`;
 
 // A function declaration (not an arrow) so TypeScript narrows after calls to it.
@@ -67,6 +69,7 @@ const parseFlags = () =>
       'allow-remote': { type: 'boolean', default: false },
       report: { type: 'boolean', default: false },
       'report-out': { type: 'string' },
+      'report-wait': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -92,6 +95,7 @@ const ratePerSecond = numberFlag('rate', values.rate, 10);
 const durationSeconds = durationFlag('duration', values.duration, 30);
 const maxConcurrency = numberFlag('max-concurrency', values['max-concurrency'], 64);
 const thinkTimeScale = numberFlag('think-time-scale', values['think-time-scale'], 1);
+const reportWaitSeconds = durationFlag('report-wait', values['report-wait'], 20);
 
 try {
   assertLoopback([userServiceUrl, orderServiceUrl], allowRemote);
@@ -157,7 +161,7 @@ for (const problem of problems) console.error(`[load] ${problem}`);
 if (values.report) {
   // The last requests reach Prometheus with its next scrape and rule evaluation (15 s each), and Jaeger after the
   // span batches flush: wait for them so the report covers the whole run.
-  const settleMs = 20_000;
+  const settleMs = reportWaitSeconds * 1000;
   console.error(`[load] writing the report in ${settleMs / 1000} s, once the last samples and spans are in`);
   await new Promise((resolve) => setTimeout(resolve, settleMs));
   const { describeAbsences, driverSection, writeReport } = await import('@mesh-stack/report');
@@ -165,6 +169,8 @@ if (values.report) {
     window: { fromMs: Date.parse(summary.startedAt), toMs: Date.now() },
     client: driverSection(summary, { maxErrorRate, progress: progressLog }),
     out: values['report-out'],
+    prometheusUrl: process.env.PROMETHEUS_URL,
+    jaegerUrl: process.env.JAEGER_URL,
   });
   for (const line of describeAbsences(written.data)) console.error(line);
   console.error(`[load] report: ${written.path}`);

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startInMemoryApi } from '../../loadtest/driver/test/in-memory-api.ts';
 import { runbookUrl } from '../../observability/prometheus/src/rules/model.ts';
 import { freePort } from '../../scripts/lib/stack/port-check.ts';
 import { prometheusClient } from '../src/sources/prometheus.ts';
@@ -307,5 +308,44 @@ describe('a report from bad input', { timeout: 180_000 }, () => {
     assert.equal(fromSummary.code, 1, fromSummary.stderr);
     assert.doesNotMatch(fromSummary.stderr, /missing \(client\)/);
     assert.match(readFileSync(withSummary, 'utf8'), /Client view \(load driver\)[\s\S]*run cli-run/);
+  });
+});
+
+describe('npm run load -- --report', { timeout: 180_000 }, () => {
+  it('writes the run’s report with the driver’s own results at the end of the run', async () => {
+    const api = await startInMemoryApi();
+    const prometheus = await startPrometheus();
+    try {
+      const out = join(outDir, 'load.html');
+      const child = spawn(
+        process.execPath,
+        [
+          join(REPO_ROOT, 'loadtest', 'driver', 'cli.ts'),
+          ...['--rate', '10', '--duration', '2s', '--think-time-scale', '0'],
+          ...['--user-service-url', api.url, '--order-service-url', api.url],
+          ...['--report', '--report-wait', '0', '--report-out', out],
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, PROMETHEUS_URL: prometheus.url, JAEGER_URL: `http://127.0.0.1:${await freePort()}` },
+        },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.stdout.resume();
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      assert.equal(code, 0, stderr);
+      assert.match(stderr, new RegExp(`\\[load\\] report: ${out.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      assert.match(stderr, /missing \(traces\): .*Jaeger at http:\/\/127\.0\.0\.1:\d+: unreachable/);
+      const html = readFileSync(out, 'utf8');
+      assert.match(html, /Client view \(load driver\)/);
+      for (const step of ['create_user', 'create_order', 'read_order'])
+        assert.match(html, new RegExp(`<th scope="row">${step}</th><td>20</td>`));
+      await assertOpensCleanly(out);
+    } finally {
+      await Promise.all([prometheus.stop(), api.close()]);
+    }
   });
 });

@@ -35,7 +35,7 @@ export const getJson = async <T>(
   try {
     response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (error) {
-    throw new BackendError(backend, `unreachable at ${new URL(url).origin} (${causeOf(error)})`, true);
+    throw new BackendError(backend, `unreachable (${causeOf(error)})`, true);
   }
   const text = await response.text();
   if (response.status === 404 && options.allowNotFound) return undefined;
