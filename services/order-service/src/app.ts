@@ -16,11 +16,19 @@ import {
   toPage,
 } from '@mesh-stack/service-kit';
 import { PUBLIC_REQUEST_BUDGET } from '@mesh-stack/service-kit/stack';
+import type { BaggagePolicy } from '@mesh-stack/service-kit/telemetry';
 import packageJson from '../package.json' with { type: 'json' };
 import type { PaymentGateway, UserDirectory } from './dependencies.ts';
 import { createPlaceOrder } from './place-order.ts';
 import { createOrderRoute, getOrderRoute, listOrdersRoute } from './routes.ts';
 import type { OrderStore } from './store.ts';
+
+/**
+ * order-service is the public entry point: `baggage` from outside is dropped before anything is propagated to
+ * user-service and payment-service (a client must not steer or stuff internal calls), unless its key is listed here.
+ * None is today.
+ */
+export const PUBLIC_BAGGAGE_POLICY: BaggagePolicy = { allow: new Set<string>() };
 
 export interface OrderAppDependencies {
   store: OrderStore;
@@ -35,6 +43,8 @@ export interface OrderAppDependencies {
   now?: () => Date;
   /** Deadline of one `POST /orders`, both dependency calls included (`REQUEST_DEADLINE_MS`). @default the stack map's */
   requestDeadlineMs?: number;
+  /** Which inbound baggage entries reach the calls this service makes. @default {@link PUBLIC_BAGGAGE_POLICY} */
+  baggage?: BaggagePolicy;
 }
 
 export const createApp = ({
@@ -46,8 +56,9 @@ export const createApp = ({
   telemetry = NO_TELEMETRY,
   now = () => new Date(),
   requestDeadlineMs = PUBLIC_REQUEST_BUDGET.deadlineMs,
+  baggage = PUBLIC_BAGGAGE_POLICY,
 }: OrderAppDependencies): OpenAPIHono => {
-  const app = createServiceApp({ logger, telemetry });
+  const app = createServiceApp({ logger, telemetry, baggage });
   // Before the route: every downstream call of a `POST /orders` gets what is left of this (docs/resilience.md).
   app.on('POST', '/orders', requestDeadlineMiddleware({ timeoutMs: requestDeadlineMs }));
   const { orders } = store;
