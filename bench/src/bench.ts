@@ -130,6 +130,7 @@ const measure = async (title: string, baseline: string, variants: readonly Varia
     for (const variant of rotated(variants, round)) {
       const entry = rounds.get(variant.name) as VariantRounds;
       const started = await variant.start();
+      for (const [name, ms] of Object.entries(started.startupMs)) push(entry.startupMs, name, ms);
       await sleep(IDLE_SETTLE_MS);
       for (const [name, sample] of await sampleAll(started)) push(entry.rssIdleMiB, name, sample.memory.rss / MIB);
       await closedRun(started.target, CONNECTIONS, WARMUP_SECONDS);
@@ -259,16 +260,20 @@ const lightVariant = (variant: LightVariant, nodeArgs: readonly string[] = []): 
   name: variant,
   description: LIGHT_DESCRIPTIONS[variant],
   async start() {
+    const spawnedAt = performance.now();
     const server = await startJsonChild([join(HERE, 'server-process.ts'), variant, otlpEndpoint], {
       cpu: SERVER_CPU,
       nodeArgs,
     });
+    // The light server prints its port once it listens: that line is its readiness.
+    const startupMs = performance.now() - spawnedAt;
     return {
       target: { url: `http://127.0.0.1:${server.ready.port}${LIGHT_PATH}` },
       stop: async () => void (await server.stop()),
       cpuSeconds: () => ({ server: cpuSecondsOf(server.child.pid) }),
       pids: { server: server.child.pid },
       processes: { server },
+      startupMs: { server: startupMs },
     };
   },
 });

@@ -26,6 +26,8 @@ export interface VariantRounds {
   readonly rssLoadMiB: Record<string, number[]>;
   /** Heap used (MiB) by process at the end of the closed run. */
   readonly heapUsedLoadMiB: Record<string, number[]>;
+  /** Milliseconds from spawn to ready, by process (the closed-model rounds' starts). */
+  readonly startupMs: Record<string, number[]>;
   /** Failed requests over every run of the variant. */
   failures: number;
   /** After `--soak`: resident memory by process at the soak's start and end, and its peak. */
@@ -74,6 +76,7 @@ export const emptyRounds = (name: string, description: string): VariantRounds =>
   rssIdleMiB: {},
   rssLoadMiB: {},
   heapUsedLoadMiB: {},
+  startupMs: {},
   failures: 0,
 });
 
@@ -172,7 +175,6 @@ export const suiteTable = (suite: SuiteResults): string[] => [
 export const processLines = (suite: SuiteResults): string[] =>
   suite.variants.flatMap((variant) => {
     const processes = Object.keys(variant.rssLoadMiB);
-    if (processes.length < 2 && variant.soak === undefined) return [];
     return [
       `${variant.name}: ${processes
         .map((process) => {
@@ -182,7 +184,8 @@ export const processLines = (suite: SuiteResults): string[] =>
             `${process} ${fixed(cpu, 0)} µs CPU/request (${fixed(1e6 / cpu, 0)}/s per core), ` +
             `event-loop p99 ${fixed(median(variant.eventLoopDelayP99MsByProcess[process] ?? []), 1)} ms, ` +
             `RSS ${fixed(median(variant.rssIdleMiB[process] ?? []), 0)} → ${fixed(median(variant.rssLoadMiB[process] ?? []), 0)} MiB ` +
-            `(heap used ${fixed(median(variant.heapUsedLoadMiB[process] ?? []), 0)} MiB)` +
+            `(heap used ${fixed(median(variant.heapUsedLoadMiB[process] ?? []), 0)} MiB), ` +
+            `ready ${fixed(median(variant.startupMs[process] ?? []), 0)} ms after spawn` +
             (soak
               ? `, soak ${fixed(soak.startMiB, 0)} → ${fixed(soak.endMiB, 0)} MiB (peak ${fixed(soak.peakMiB, 0)})`
               : '')

@@ -11,6 +11,8 @@ export interface StartedVariant {
   readonly pids: Readonly<Record<string, number | undefined>>;
   /** The server processes by the same names, each with its probe (event-loop delay, memory). */
   readonly processes: Readonly<Record<string, JsonChild>>;
+  /** Milliseconds from spawning each process to its being ready to serve. */
+  readonly startupMs: Readonly<Record<string, number>>;
 }
 
 export interface Variant {
