@@ -28,17 +28,23 @@ const sourceSide = [
   eq(ISTIO_LABEL.reporter, ISTIO_VALUE.reporterSource),
   re(ISTIO_LABEL.destinationWorkloadNamespace, '$namespace'),
 ];
-const byDestination = [ISTIO_LABEL.destinationWorkload];
-const byEdge = [ISTIO_LABEL.sourceWorkload, ISTIO_LABEL.destinationWorkload];
-const destinationLegend = `{{${ISTIO_LABEL.destinationWorkload}}}`;
-const edgeLegend = `{{${ISTIO_LABEL.sourceWorkload}}} → {{${ISTIO_LABEL.destinationWorkload}}}`;
+// Workloads are named per namespace: grouping and legends keep the namespace so two of them never merge.
+const byDestination = [ISTIO_LABEL.destinationWorkloadNamespace, ISTIO_LABEL.destinationWorkload];
+const byEdge = [
+  ISTIO_LABEL.sourceWorkloadNamespace,
+  ISTIO_LABEL.sourceWorkload,
+  ISTIO_LABEL.destinationWorkloadNamespace,
+  ISTIO_LABEL.destinationWorkload,
+];
+const destinationLegend = `{{${ISTIO_LABEL.destinationWorkloadNamespace}}}/{{${ISTIO_LABEL.destinationWorkload}}}`;
+const edgeLegend = `{{${ISTIO_LABEL.sourceWorkloadNamespace}}}/{{${ISTIO_LABEL.sourceWorkload}}} → ${destinationLegend}`;
 
 const istioShare = (part: readonly Matcher[], side: readonly Matcher[] = destinationSide): string =>
   `${sumBy(byDestination, rate(sel(istio, ...side, ...part)))} / ${sumBy(byDestination, rate(sel(istio, ...side)))}`;
 
 const inbound = [eq(LINKERD_LABEL.direction, LINKERD_VALUE.inbound), re(TARGET_LABEL.namespace, '$namespace')];
-const byDeployment = [LINKERD_LABEL.deployment];
-const deploymentLegend = `{{${LINKERD_LABEL.deployment}}}`;
+const byDeployment = [TARGET_LABEL.namespace, LINKERD_LABEL.deployment];
+const deploymentLegend = `{{${TARGET_LABEL.namespace}}}/{{${LINKERD_LABEL.deployment}}}`;
 
 const istioPanel = (panel: Omit<PanelSpec, 'meshOnly'>): PanelSpec => ({ ...panel, meshOnly: 'istio' });
 const linkerdPanel = (panel: Omit<PanelSpec, 'meshOnly'>): PanelSpec => ({ ...panel, meshOnly: 'linkerd' });
@@ -203,7 +209,12 @@ export const meshDashboard: DashboardSpec = {
           queries: [
             {
               expr: sumBy(
-                [LINKERD_LABEL.deployment, LINKERD_LABEL.dstDeployment],
+                [
+                  TARGET_LABEL.namespace,
+                  LINKERD_LABEL.deployment,
+                  LINKERD_LABEL.dstNamespace,
+                  LINKERD_LABEL.dstDeployment,
+                ],
                 rate(
                   sel(
                     LINKERD_METRIC.requests.name,
@@ -212,7 +223,7 @@ export const meshDashboard: DashboardSpec = {
                   ),
                 ),
               ),
-              legend: `{{${LINKERD_LABEL.deployment}}} → {{${LINKERD_LABEL.dstDeployment}}}`,
+              legend: `${deploymentLegend} → {{${LINKERD_LABEL.dstNamespace}}}/{{${LINKERD_LABEL.dstDeployment}}}`,
             },
           ],
           width: 12,
