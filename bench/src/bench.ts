@@ -172,6 +172,8 @@ const measure = async (title: string, baseline: string, variants: readonly Varia
       let worstDelay = 0;
       for (const [name, sample] of samples) {
         push(entry.eventLoopDelayP99MsByProcess, name, sample.eventLoopDelayMs.p99);
+        push(entry.gcMaxPauseMsByProcess, name, sample.gc.maxMs);
+        push(entry.gcMsPerSecondByProcess, name, sample.gc.totalMs / OPEN_SECONDS);
         worstDelay = Math.max(worstDelay, sample.eventLoopDelayMs.p99);
       }
       if (samples.size > 0) entry.eventLoopDelayP99Ms.push(worstDelay);

@@ -21,6 +21,9 @@ export interface VariantRounds {
   readonly eventLoopDelayP99Ms: number[];
   /** Event-loop delay p99 during the open run by process. */
   readonly eventLoopDelayP99MsByProcess: Record<string, number[]>;
+  /** Longest garbage-collection pause during the open run by process, ms, and GC time per second of it. */
+  readonly gcMaxPauseMsByProcess: Record<string, number[]>;
+  readonly gcMsPerSecondByProcess: Record<string, number[]>;
   /** Resident memory (MiB) by process: started and idle, at the end of the closed (saturation) run. */
   readonly rssIdleMiB: Record<string, number[]>;
   readonly rssLoadMiB: Record<string, number[]>;
@@ -73,6 +76,8 @@ export const emptyRounds = (name: string, description: string): VariantRounds =>
   p999Ms: [],
   eventLoopDelayP99Ms: [],
   eventLoopDelayP99MsByProcess: {},
+  gcMaxPauseMsByProcess: {},
+  gcMsPerSecondByProcess: {},
   rssIdleMiB: {},
   rssLoadMiB: {},
   heapUsedLoadMiB: {},
@@ -183,6 +188,8 @@ export const processLines = (suite: SuiteResults): string[] =>
           return (
             `${process} ${fixed(cpu, 0)} µs CPU/request (${fixed(1e6 / cpu, 0)}/s per core), ` +
             `event-loop p99 ${fixed(median(variant.eventLoopDelayP99MsByProcess[process] ?? []), 1)} ms, ` +
+            `GC ${fixed(median(variant.gcMsPerSecondByProcess[process] ?? []), 1)} ms/s (longest pause ` +
+            `${fixed(median(variant.gcMaxPauseMsByProcess[process] ?? []), 1)} ms), ` +
             `RSS ${fixed(median(variant.rssIdleMiB[process] ?? []), 0)} → ${fixed(median(variant.rssLoadMiB[process] ?? []), 0)} MiB ` +
             `(heap used ${fixed(median(variant.heapUsedLoadMiB[process] ?? []), 0)} MiB), ` +
             `ready ${fixed(median(variant.startupMs[process] ?? []), 0)} ms after spawn` +
