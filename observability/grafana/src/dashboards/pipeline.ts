@@ -5,6 +5,8 @@
 import { LABEL, METRIC } from '@mesh-stack/service-kit/contract';
 import { SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
 import {
+  ALERTMANAGER_METRIC,
+  ALERTS_LABEL,
   COLLECTOR_LABEL,
   COLLECTOR_METRIC,
   PROMETHEUS_LABEL,
@@ -12,10 +14,24 @@ import {
   SPANMETRICS_LABEL,
   SPANMETRICS_METRIC,
 } from '../../../prometheus/src/external-metrics.ts';
-import { eq, ne, oneOf, orZeroPerGroup, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
+import {
+  aggregateBy,
+  eq,
+  ne,
+  oneOf,
+  orZeroPerGroup,
+  rate,
+  re,
+  sel,
+  sumBy,
+} from '../../../prometheus/src/promql/build.ts';
+import { META_THRESHOLD } from '../../../prometheus/src/rules/meta.ts';
 import { SCRAPE_JOB } from '../../../prometheus/src/scrape/jobs.ts';
 import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
-import type { DashboardSpec } from '../lib/spec.ts';
+import { type DashboardSpec, lowerIsBetter } from '../lib/spec.ts';
+
+/** Alertmanager's label naming the failing integration (webhook, pagerduty, slack…). */
+const ALERTMANAGER_INTEGRATION = 'integration';
 
 const byJob = [TARGET_LABEL.job];
 const jobLegend = `{{${TARGET_LABEL.job}}}`;
@@ -142,20 +158,19 @@ export const pipelineDashboard: DashboardSpec = {
         },
         {
           kind: 'timeseries',
-          title: 'Exporter queue',
-          description: "Batches waiting in each exporter's sending queue, against its capacity.",
-          unit: 'short',
+          title: 'Exporter queue fill',
+          description: `Share of each exporter's sending queue in use (size / capacity). Past ${META_THRESHOLD.collectorQueueRatio * 100}% MeshStackCollectorQueueFilling fires; at 100% the collector drops spans.`,
+          unit: 'percentunit',
           queries: [
             {
-              expr: sumBy(byExporter, sel(COLLECTOR_METRIC.exporterQueueSize.name, collector)),
-              legend: `size ${exporterLegend}`,
-            },
-            {
-              expr: sumBy(byExporter, sel(COLLECTOR_METRIC.exporterQueueCapacity.name, collector)),
-              legend: `capacity ${exporterLegend}`,
+              expr: `${aggregateBy('max', byExporter, sel(COLLECTOR_METRIC.exporterQueueSize.name, collector))} / ${aggregateBy('min', byExporter, sel(COLLECTOR_METRIC.exporterQueueCapacity.name, collector))}`,
+              legend: exporterLegend,
             },
           ],
           width: 8,
+          min: 0,
+          max: 1,
+          thresholds: lowerIsBetter(META_THRESHOLD.collectorQueueRatio / 2, META_THRESHOLD.collectorQueueRatio),
         },
         {
           kind: 'timeseries',
@@ -231,6 +246,51 @@ export const pipelineDashboard: DashboardSpec = {
             },
           ],
           width: 6,
+        },
+      ],
+    },
+    {
+      title: 'Alerting pipeline',
+      panels: [
+        {
+          kind: 'timeseries',
+          title: 'Alert notifications dropped or failed',
+          description:
+            'Notifications Prometheus dropped instead of sending to Alertmanager, and notifications Alertmanager failed to deliver, per integration, per second. Above 0, alerts reach nobody (MeshStackAlertsDropped, MeshStackNotificationsFailing).',
+          unit: 'ops',
+          queries: [
+            {
+              expr: sumBy(
+                [TARGET_LABEL.instance],
+                rate(sel(PROMETHEUS_METRIC.notificationsDropped.name, eq(TARGET_LABEL.job, SCRAPE_JOB.prometheus))),
+              ),
+              legend: `dropped by Prometheus {{${TARGET_LABEL.instance}}}`,
+            },
+            {
+              expr: sumBy(
+                [ALERTMANAGER_INTEGRATION],
+                rate(sel(ALERTMANAGER_METRIC.notificationsFailed.name, eq(TARGET_LABEL.job, SCRAPE_JOB.alertmanager))),
+              ),
+              legend: `failed by Alertmanager {{${ALERTMANAGER_INTEGRATION}}}`,
+            },
+          ],
+          width: 12,
+          min: 0,
+        },
+        {
+          kind: 'timeseries',
+          title: 'Alerts firing by severity',
+          description:
+            'Alerts firing now, by severity. The Watchdog is the one info alert and always fires: no info series means the rules are not being evaluated.',
+          unit: 'short',
+          queries: [
+            {
+              expr: `count by (${ALERTS_LABEL.severity}) (${sel(PROMETHEUS_METRIC.alerts.name, eq(ALERTS_LABEL.alertstate, 'firing'))})`,
+              legend: `{{${ALERTS_LABEL.severity}}}`,
+            },
+          ],
+          width: 12,
+          min: 0,
         },
       ],
     },
