@@ -15,6 +15,7 @@
  *
  * Flags: `--quick` (short runs; results in bench/results/quick), `--only=light|orders`, `--soak=SECONDS`,
  * `--open-load=FRACTION` (of the slowest variant's saturation; default 0.5), `--out=DIR`,
+ * `--server-node-args="--max-semi-space-size=4"` (extra flags for every server process),
  * `--chart-from=results.json` (re-render the chart only), `--profile` (CPU profiles of the 100% variants),
  * `--high-priority` (run at `nice -10`, so other work on a shared machine disturbs the measurement less; root only).
  */
@@ -55,6 +56,8 @@ const { values: flags } = parseArgs({
     'open-load': { type: 'string', default: '0.5' },
     /** Where results.json and telemetry-tax.svg go. [default=bench/results, bench/results/quick with --quick] */
     out: { type: 'string' },
+    /** Extra flags for every server process, e.g. `--max-semi-space-size=4` (docs/scaling.md §5). */
+    'server-node-args': { type: 'string', default: '' },
     /** Only re-render the chart from an existing results.json (next to it). */
     'chart-from': { type: 'string' },
   },
@@ -98,6 +101,7 @@ const SOAK_LOAD_FRACTION = 0.8;
 const SOAK_SECONDS = Number(flags.soak);
 /** Idle resident memory is read this long after the process is ready, once start-up garbage is collected. */
 const IDLE_SETTLE_MS = 1_000;
+const SERVER_NODE_ARGS = (flags['server-node-args'] ?? '').split(' ').filter((arg) => arg !== '');
 const OUT_DIR = flags.out ?? join(HERE, '..', 'results', flags.quick ? 'quick' : '.');
 
 if (!(OPEN_LOAD_FRACTION > 0 && OPEN_LOAD_FRACTION <= 1)) throw new Error('--open-load must be in (0, 1]');
@@ -286,7 +290,7 @@ if (flags.only === undefined || flags.only === 'light') {
   const light = await measure(
     'light route',
     'hono-bare',
-    LIGHT_VARIANTS.map((variant) => lightVariant(variant)),
+    LIGHT_VARIANTS.map((variant) => lightVariant(variant, SERVER_NODE_ARGS)),
   );
   report(light);
   suites.push(light);
@@ -298,7 +302,7 @@ if (flags.only === undefined || flags.only === 'orders') {
   const orders = await measure(
     'order flow',
     'services-bare',
-    await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU }),
+    await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs: SERVER_NODE_ARGS }),
   );
   report(orders);
   suites.push(orders);
@@ -314,6 +318,7 @@ const results: BenchResults = {
     connections: CONNECTIONS,
     openLoadFraction: OPEN_LOAD_FRACTION,
     soakSeconds: SOAK_SECONDS,
+    serverNodeArgs: SERVER_NODE_ARGS,
   },
   suites,
 };

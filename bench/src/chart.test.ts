@@ -26,7 +26,15 @@ const suite: SuiteResults = {
 const results: BenchResults = {
   startedAt: '2026-12-02T00:00:00.000Z',
   machine: { node: 'v24', cpus: 2, cpuModel: 'test', loadAverageAtStart: [0.5, 0.4, 0.3], pinned: true },
-  settings: { rounds: 3, closedSeconds: 8, openSeconds: 8, connections: 50, openLoadFraction: 0.5, soakSeconds: 0 },
+  settings: {
+    rounds: 3,
+    closedSeconds: 8,
+    openSeconds: 8,
+    connections: 50,
+    openLoadFraction: 0.5,
+    soakSeconds: 0,
+    serverNodeArgs: [],
+  },
   suites: [suite],
 };
 

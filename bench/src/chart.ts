@@ -49,7 +49,11 @@ export const renderChart = (results: BenchResults): string => {
     `<text x="16" y="${y}" font-size="12" fill="#555" ${FONT}>${escapeXml(
       `npm run bench, ${results.startedAt}: Node ${results.machine.node}, ${results.machine.cpus} CPUs, load average ${results.machine.loadAverageAtStart
         .map((load) => load.toFixed(1))
-        .join(' ')} at start; medians of ${results.settings.rounds} rounds`,
+        .join(' ')} at start; medians of ${results.settings.rounds} rounds${
+        (results.settings.serverNodeArgs ?? []).length > 0
+          ? `; servers run with ${results.settings.serverNodeArgs.join(' ')}`
+          : ''
+      }`,
     )}</text>`,
   );
   y += 18;

@@ -61,6 +61,8 @@ export interface BenchResults {
     readonly connections: number;
     readonly openLoadFraction: number;
     readonly soakSeconds: number;
+    /** Extra node flags every server process ran with (`--server-node-args`). */
+    readonly serverNodeArgs: readonly string[];
   };
   readonly suites: SuiteResults[];
 }
