@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { context, trace } from '@opentelemetry/api';
+import { AlwaysOnSampler, InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Kysely, sql } from 'kysely';
 import { labelValues, seriesOf } from '../../../../test/support/exposition.ts';
 import { type OtlpReceiver, SPAN_KIND, startOtlpReceiver } from '../../../../test/support/otlp-receiver.ts';
@@ -132,6 +133,58 @@ describe('databaseTelemetry (Kysely log hook) on real SQLite', () => {
     const series = seriesOf(await metrics.registry.metrics(), `${METRIC.dbClientOperationDuration.name}_count`);
     assert.ok(labelValues(series, LABEL.dbOperationName).has('COMMIT'));
     assert.ok(labelValues(series, LABEL.dbOperationName).has('ROLLBACK'));
+  });
+
+  it('starts no span at all under a request that is not sampled, and still counts its queries', async () => {
+    // An always-on tracer would record a child of anything: with it, only the hook's own check keeps the
+    // queries of an unsampled request (the production profile's nine in ten) from creating spans.
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({
+      sampler: new AlwaysOnSampler(),
+      spanProcessors: [new SimpleSpanProcessor({ exporter })],
+    });
+    const ownMetrics = createServiceMetrics({ serviceVersion: '1.0.0', defaultMetrics: false });
+    const local = new Kysely<Tables>({
+      dialect: nodeSqliteDialect(new DatabaseSync(':memory:')),
+      log: databaseTelemetry({ system: 'sqlite', metrics: ownMetrics, tracer: provider.getTracer('test') }),
+    });
+    try {
+      await local.schema
+        .createTable('users')
+        .addColumn('id', 'text')
+        .addColumn('email', 'text')
+        .addColumn('name', 'text')
+        .execute();
+      const run = () =>
+        local.transaction().execute(async (trx) => {
+          await trx.insertInto('users').values({ id: 'x', email: 'x@example.com', name: 'X' }).execute();
+          await trx.selectFrom('users').select('id').executeTakeFirst();
+        });
+      const unsampled = trace.wrapSpanContext({
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        traceFlags: 0,
+      });
+      await context.with(trace.setSpan(context.active(), unsampled), run);
+      assert.deepEqual(
+        exporter.getFinishedSpans().map((span) => span.name),
+        ['CREATE TABLE users'],
+      );
+      const counts = (await ownMetrics.dbClientOperationDuration.get()).values.filter((v) =>
+        v.metricName?.endsWith('_count'),
+      );
+      const countOf = (operation: string) =>
+        counts.find((v) => v.labels[LABEL.dbOperationName] === operation)?.value ?? 0;
+      assert.deepEqual(['BEGIN', 'INSERT', 'SELECT', 'COMMIT'].map(countOf), [1, 1, 1, 1]);
+      // The same work under a sampled parent is recorded: the check is about sampling, not about the tracer.
+      const sampled = provider.getTracer('test').startSpan('POST /users');
+      await context.with(trace.setSpan(context.active(), sampled), run);
+      sampled.end();
+      assert.ok(exporter.getFinishedSpans().some((span) => span.name === 'INSERT users SELECT users'));
+    } finally {
+      await local.destroy();
+      await provider.shutdown();
+    }
   });
 
   it('tells transaction control apart from statements', () => {

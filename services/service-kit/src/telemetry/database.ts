@@ -249,11 +249,15 @@ export const databaseTelemetry = ({
       const failed = event.level === 'error';
       const errorType = failed ? errorTypeOf(event.error) : undefined;
       const active = context.active();
-      const key = trace.getSpan(active) ?? outsideAnySpan;
+      const parent = trace.getSpan(active);
+      const key = parent ?? outsideAnySpan;
       let span: Span | undefined;
 
       const open = transactions.get(key);
-      if (kind.step === 'begin') {
+      if (parent !== undefined && !parent.isRecording()) {
+        // An unsampled request (the production profile's nine in ten): its children would not record either, so
+        // no span, id or transaction bookkeeping at all; the histogram below still counts the statement.
+      } else if (kind.step === 'begin') {
         const started = tracer.startSpan(
           'BATCH',
           { kind: SpanKind.CLIENT, startTime: endMs - event.queryDurationMillis },
