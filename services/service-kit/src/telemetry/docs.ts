@@ -77,7 +77,7 @@ export const renderTelemetryDocs = (): string =>
     '| `OTEL_EXPORTER_OTLP_ENDPOINT` | `http://localhost:4318` | OTLP/HTTP (protobuf) base URL; `/v1/traces` is appended |',
     '| `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | — | full traces URL, wins over the base URL |',
     '| `OTEL_EXPORTER_OTLP_HEADERS`, `_TIMEOUT`, `_COMPRESSION` | —, 10000, none | read by the exporter |',
-    '| `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on` / 1 | also `always_on`, `always_off`, `traceidratio`, `parentbased_traceidratio`, `parentbased_always_off` |',
+    '| `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` | `parentbased_always_on` / 1 | also `always_on`, `always_off`, `traceidratio`, `parentbased_traceidratio`, `parentbased_always_off`; Kubernetes and compose deploy the production profile (see Sampling below) |',
     '| `OTEL_TRACES_EXPORTER` | `otlp` | `none` stops exporting (propagation continues) |',
     '| `OTEL_SDK_DISABLED` | `false` | `true` turns tracing off (metrics and logs stay) |',
     '| `OTEL_BSP_MAX_QUEUE_SIZE`, `_MAX_EXPORT_BATCH_SIZE`, `_SCHEDULE_DELAY`, `_EXPORT_TIMEOUT` | 2048, 512, 5000, 30000 | batch span processor |',
