@@ -44,7 +44,10 @@ describe('structuredDiagLogger', () => {
       now: () => nowMs,
       intervalMs: 60_000,
     });
-    return { lines, logger, advance: (ms: number) => void (nowMs += ms) };
+    const advance = (ms: number): void => {
+      nowMs += ms;
+    };
+    return { lines, logger, advance };
   };
 
   it('writes one JSON line in the services’ log shape, without the stack', () => {
