@@ -50,8 +50,9 @@ const runTier = (tier: Tier, files: readonly string[]): Counts => {
   const countsFile = join(countsDir, 'counts.json');
   try {
     const guard = tier === 'unit' ? ['--import', './scripts/lib/test/forbid-child-processes.ts'] : [];
-    // Test files use ephemeral ports, so two run side by side; the live-stack suite serialises itself.
-    const concurrency = Math.max(2, availableParallelism());
+    // Test files use ephemeral ports, so two run side by side; each e2e file runs a whole stack under load, so those run
+    // one at a time (two stacks on two cores would measure the machine, not the stack).
+    const concurrency = tier === 'e2e' ? 1 : Math.max(2, availableParallelism());
     const status = run([
       ...guard,
       '--test',

@@ -46,7 +46,7 @@ describe('a service stopped entirely', { timeout: 15 * 60_000 }, () => {
     async () => {
       webhook = await startAlertSink('http://127.0.0.1:0/alerts', (notification) => notifications.push(notification));
       stack = await startStack({
-        portOffset: TEST_PORT_OFFSETS.spare,
+        portOffset: TEST_PORT_OFFSETS.outageAlert,
         dataDir: join(dir, 'data'),
         logDir: join(dir, 'logs'),
         prometheusConfig,

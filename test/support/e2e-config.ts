@@ -100,6 +100,7 @@ export interface RuleDefinition {
   readonly record?: string;
   readonly expr: string;
   readonly for?: string;
+  readonly keep_firing_for?: string;
   readonly labels?: Readonly<Record<string, string>>;
 }
 
@@ -126,6 +127,10 @@ export interface AlertTiming {
   readonly forSeconds: number;
   /** The longest range selector in its expression (`[10m]` → 600): how long a past fault can keep it true. */
   readonly longestWindowSeconds: number;
+  /** The rule's `keep_firing_for:`, in seconds (0 when it has none): how long it fires after its condition clears. */
+  readonly keepFiringForSeconds: number;
+  /** The alert's condition: empty once nothing would keep it firing but `keep_firing_for`. */
+  readonly expr: string;
 }
 
 /** The timing of the one alerting rule named `alert` whose labels include `labels`. */
@@ -142,7 +147,12 @@ export const alertTiming = (
     throw new Error(`expected one rule ${alert} ${JSON.stringify(labels)}, found ${matches.length}`);
   }
   const windows = [...rule.expr.matchAll(RANGE_SELECTOR)].map((match) => durationSeconds(match[1] ?? ''));
-  return { forSeconds: durationSeconds(rule.for ?? '0s'), longestWindowSeconds: Math.max(0, ...windows) };
+  return {
+    forSeconds: durationSeconds(rule.for ?? '0s'),
+    longestWindowSeconds: Math.max(0, ...windows),
+    keepFiringForSeconds: durationSeconds(rule.keep_firing_for ?? '0s'),
+    expr: rule.expr,
+  };
 };
 
 /** `[5m]`, `[1h30m]` and subqueries `[30m:1m]` (the range is the first part). */

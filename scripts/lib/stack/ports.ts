@@ -61,11 +61,13 @@ export const portMapping = (ports: StackPorts): ReadonlyMap<number, number> => {
  * beside the others and beside a developer's `npm start`. scripts/lib/stack/ports.test.ts checks it.
  */
 export const TEST_PORT_OFFSETS = {
-  /** observability/otel-collector/collector.test.ts (Jaeger + collector only). */
+  /** observability/otel-collector/collector.integration.test.ts (Jaeger + collector only). */
   collectorTest: 2000,
-  /** scripts/stack.test.ts (the full stack, up and down). */
+  /** scripts/stack.integration.test.ts (the full stack, up and down). */
   stackTest: 2500,
-  /** The end-to-end suite under test/ (the full stack under load). */
+  /** test/e2e/live-stack.e2e.test.ts (the full stack under load). */
   endToEnd: 4000,
+  /** test/e2e/outage-alert.e2e.test.ts (a service stopped until it pages). */
+  outageAlert: 6000,
   spare: 4500,
 } as const;
