@@ -22,7 +22,7 @@ import { resolveTelemetryConfig } from '@mesh-stack/service-kit/telemetry';
 import { parse } from 'yaml';
 import { COMPOSE_PROMETHEUS_CONFIG, renderComposePrometheusConfig } from '../compose/prometheus.ts';
 import { COMPOSE_HOST_BY_PORT, COMPOSE_SERVICE, composeAddress } from '../compose/topology.ts';
-import { PROMETHEUS_FLAGS } from '../observability/prometheus/src/scrape/jobs.ts';
+import { ENVIRONMENTS, PROMETHEUS_FLAGS } from '../observability/prometheus/src/scrape/jobs.ts';
 import { GO_TOOLS } from '../scripts/lib/tools.ts';
 import { configSchema as orderConfig } from '../services/order-service/src/config.ts';
 import { configSchema as paymentConfig } from '../services/payment-service/src/config.ts';
@@ -292,7 +292,10 @@ describe('compose.yaml', () => {
     };
     const variables = [...datasources.matchAll(/\$\{?([A-Z_]+)\}?/g)].map(([, variable]) => variable ?? '');
     assert.ok(variables.length > 0);
-    for (const variable of variables) {
+    // Grafana's `timeInterval` is the scrape interval of the Prometheus it reads (compose's, from one place).
+    assert.ok(variables.includes('PROMETHEUS_SCRAPE_INTERVAL'));
+    assert.equal(env.PROMETHEUS_SCRAPE_INTERVAL, ENVIRONMENTS.compose.scrapeInterval);
+    for (const variable of variables.filter((name) => name !== 'PROMETHEUS_SCRAPE_INTERVAL')) {
       const port = expected[variable];
       assert.ok(port !== undefined, `datasources use ${variable}: teach this test where it points`);
       assert.equal(env[variable], `http://${composeAddress(`127.0.0.1:${port}`)}`, variable);

@@ -25,8 +25,8 @@ import type { OrderStore } from './store.ts';
 
 /**
  * order-service is the public entry point: `baggage` from outside is dropped before anything is propagated to
- * user-service and payment-service (a client must not steer or stuff internal calls), unless its key is listed here.
- * None is today.
+ * user-service and payment-service (a client must not steer or stuff internal calls), unless its key is allowed
+ * (`PUBLIC_BAGGAGE_ALLOW`, which main.ts passes; this default, for tests of the app, allows none).
  */
 export const PUBLIC_BAGGAGE_POLICY: BaggagePolicy = { allow: new Set<string>() };
 

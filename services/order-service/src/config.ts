@@ -14,6 +14,16 @@ export const configSchema = z.object({
    * below the gateway's route timeout (docs/resilience.md). [default=the stack map's `PUBLIC_REQUEST_BUDGET`]
    */
   REQUEST_DEADLINE_MS: durationMsSchema(120_000).default(PUBLIC_REQUEST_BUDGET.deadlineMs),
+  /**
+   * Keys of W3C `baggage` from public clients that may reach the calls order-service makes; every other entry is
+   * dropped at this entry point. `canary` is the mesh's documented routing hint (docs/kubernetes.md); the opt-in
+   * fault-injection overlay adds `fault`. Comma-separated; empty drops all.
+   */
+  PUBLIC_BAGGAGE_ALLOW: z
+    .string()
+    .regex(/^([a-z0-9_-]+(,[a-z0-9_-]+)*)?$/, 'comma-separated lower-case baggage keys')
+    .default('canary')
+    .transform((keys) => new Set(keys.split(',').filter((key) => key !== ''))),
   USER_SERVICE_URL: serviceUrlSchema.default(localBaseUrl('user-service')),
   PAYMENT_SERVICE_URL: serviceUrlSchema.default(localBaseUrl('payment-service')),
   /** Timeout of one attempt to user-service. [default=the stack map's budget for the edge] */

@@ -89,6 +89,7 @@ try {
     resolvedWithinSeconds: resolvedWithinSeconds(config),
     telemetry,
     requestDeadlineMs: config.REQUEST_DEADLINE_MS,
+    baggage: { allow: config.PUBLIC_BAGGAGE_ALLOW },
   });
   await runService({
     logger,
