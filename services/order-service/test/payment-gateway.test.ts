@@ -58,6 +58,7 @@ describe('payment gateway → payment-service', () => {
   let database: ServiceDatabase<PaymentTables>;
   let paymentService: RunningService;
   let gateway: PaymentGateway;
+  const faults = createFaults();
 
   const gatewayTo = (baseUrl: string) =>
     createPaymentGateway(
@@ -75,7 +76,7 @@ describe('payment gateway → payment-service', () => {
       logger: silentLogger,
       publicApp: createPaymentApp({
         payments: createPaymentRepository(database.db),
-        faults: createFaults(),
+        faults,
         logger: silentLogger,
       }),
       adminApp: createAdminApp({ logger: silentLogger }),
@@ -110,6 +111,22 @@ describe('payment gateway → payment-service', () => {
   it('reads charged: false as "nothing charged"', async () => {
     // A total of 0 is refused by payment-service's validation, before anything is written.
     await assert.rejects(gateway.charge(orderOf(0)), NothingChargedError);
+  });
+
+  it('reports a charge whose every attempt was refused before any work (No-Effect) as unreachable, not unknown', async () => {
+    faults.update({ errorRate: 1, addedLatencyMs: 0, declineRate: 0 });
+    const order = orderOf(1299);
+    try {
+      // Each injected 503 says `charged: false` and `No-Effect: true`: the order can be dropped at once, not left
+      // pending for the reconciler.
+      await assert.rejects(
+        gateway.charge(order),
+        (error) => error instanceof DependencyUnavailableError && error.outcome === 'unreachable',
+      );
+    } finally {
+      faults.update({ errorRate: 0, addedLatencyMs: 0, declineRate: 0 });
+    }
+    assert.equal(await gateway.find(order.id), null, 'nothing was charged');
   });
 
   it('reports a payment-service that cannot be reached as unreachable, for lookups and charges', async () => {

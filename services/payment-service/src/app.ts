@@ -7,6 +7,7 @@ import {
   IDEMPOTENT_REPLAYED_HEADER,
   idFromPath,
   type Logger,
+  NO_EFFECT_HEADER,
   NO_TELEMETRY,
   newId,
   PROBLEM,
@@ -52,16 +53,21 @@ const KEY_REUSED_TYPE = `${PROBLEM_TYPE_BASE}${PROBLEM.idempotencyKeyReused.slug
 /**
  * Adds `charged: false` (schemas.ts, `ChargeRefusedProblem`) to every 4xx problem of `POST /payments`, whoever
  * produced it (validation, body limits, media type): each is decided before anything is written, so the request
- * charged nothing. Not to a reused key's 422, whose key already has a payment.
+ * charged nothing. Not to a reused key's 422, whose key already has a payment. Every answer that says
+ * `charged: false` (these, the injected fault's 503, the expired deadline's 504) also carries the kit's
+ * `No-Effect: true`, so the caller's client knows the attempt did nothing without reading this service's bodies.
  */
 const markRefusals: MiddlewareHandler = async (c, next) => {
   await next();
   const { status, headers } = c.res;
-  if (c.req.method !== 'POST' || status < 400 || status >= 500) return;
+  if (c.req.method !== 'POST' || status < 400) return;
   if (!headers.get('content-type')?.startsWith(PROBLEM_CONTENT_TYPE)) return;
-  const problem = (await c.res.clone().json()) as { type?: unknown };
+  const problem = (await c.res.clone().json()) as { type?: unknown; charged?: unknown };
   if (problem.type === KEY_REUSED_TYPE) return;
-  c.res = new Response(JSON.stringify({ ...problem, charged: false }), { status, headers });
+  if (status >= 500 && problem.charged !== false) return;
+  const marked = new Headers(headers);
+  marked.set(NO_EFFECT_HEADER, 'true');
+  c.res = new Response(JSON.stringify({ ...problem, charged: false }), { status, headers: marked });
 };
 
 /** An injected error asks the caller to come back after this many seconds. */

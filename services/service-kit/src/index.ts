@@ -67,6 +67,7 @@ export {
   type AttemptOutcome,
   classifyError,
   classifyResponse,
+  NO_EFFECT_HEADER,
   type OutgoingAttempt,
   outgoingHeaders,
   parseRetryAfterMs,

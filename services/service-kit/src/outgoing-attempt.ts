@@ -33,13 +33,23 @@ export interface AttemptOutcome {
   readonly errorType: string | undefined;
   /** Set when another attempt may get a better answer (and the call is safe to repeat). */
   readonly retryReason: RetryReason | undefined;
-  /** False only when the request certainly never left: the callee cannot have acted on it. */
+  /**
+   * False when the callee cannot have acted on the request: it never left, or the callee answered with
+   * {@link NO_EFFECT_HEADER} (it refused before doing anything).
+   */
   readonly mayHaveReachedCallee: boolean;
   /** The callee's `Retry-After`, in milliseconds. */
   readonly retryAfterMs: number | undefined;
   /** What was thrown, for the span's exception event and the final error's cause. */
   readonly error: unknown;
 }
+
+/**
+ * A callee sets `No-Effect: true` on an error answer that guarantees the request changed nothing (an injected
+ * fault, overload shedding, validation). With it, a caller whose every attempt got such answers knows the call did
+ * nothing (`unreachable`), not that its outcome is unknown, and can undo its own side of the work at once.
+ */
+export const NO_EFFECT_HEADER = 'no-effect';
 
 /** Overloaded or restarting: the answer may differ next time. 500 is an answer (a bug does not heal by retrying). */
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
@@ -67,7 +77,7 @@ export const classifyResponse = (status: number, headers: Headers): AttemptOutco
     status,
     errorType: status >= 400 ? String(status) : undefined,
     retryReason: retryable ? (String(status) as RetryReason) : undefined,
-    mayHaveReachedCallee: true,
+    mayHaveReachedCallee: !(status >= 400 && headers.get(NO_EFFECT_HEADER) === 'true'),
     retryAfterMs: retryable ? parseRetryAfterMs(headers.get('retry-after')) : undefined,
     error: undefined,
   };

@@ -7,6 +7,7 @@ import {
   type AttemptOutcome,
   classifyError,
   classifyResponse,
+  NO_EFFECT_HEADER,
   outgoingHeaders,
   parseRetryAfterMs,
 } from '../src/outgoing-attempt.ts';
@@ -37,6 +38,16 @@ describe('classifyResponse', () => {
       assert.equal(seen, status);
     });
   }
+
+  it('takes a callee at its word when an error answer says it had no effect (No-Effect: true)', () => {
+    const noEffect = new Headers({ [NO_EFFECT_HEADER]: 'true' });
+    assert.equal(classifyResponse(503, noEffect).mayHaveReachedCallee, false);
+    assert.equal(classifyResponse(503, noEffect).retryReason, '503');
+    assert.equal(classifyResponse(400, noEffect).mayHaveReachedCallee, false);
+    // A success did something whatever it says; any other value is not the promise.
+    assert.equal(classifyResponse(201, noEffect).mayHaveReachedCallee, true);
+    assert.equal(classifyResponse(503, new Headers({ [NO_EFFECT_HEADER]: 'maybe' })).mayHaveReachedCallee, true);
+  });
 
   it('reads Retry-After only where a retry may follow', () => {
     assert.equal(classifyResponse(503, new Headers({ 'retry-after': '2' })).retryAfterMs, 2000);
