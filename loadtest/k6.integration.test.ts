@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { localBaseUrl } from '@mesh-stack/service-kit/stack';
+import { localBaseUrl } from '@mesh-stack/stack';
 import ts from 'typescript';
 import { SLOS } from '../observability/prometheus/src/rules/slo.ts';
 import {

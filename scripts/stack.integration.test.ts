@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { HEALTH_PATHS, SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
+import { HEALTH_PATHS, SERVICE_NAMES } from '@mesh-stack/stack';
 import { eventually } from '../test/support/eventually.ts';
 import { isPortFree } from './lib/stack/port-check.ts';
 import { stackPorts, TEST_PORT_OFFSETS } from './lib/stack/ports.ts';

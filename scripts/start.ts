@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
-import { SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
+import { SERVICE_NAMES } from '@mesh-stack/stack';
 import { WEBHOOK_BASE_URL } from '../observability/prometheus/src/alertmanager.ts';
 import { type AlertSink, describeNotification, startAlertSink } from './lib/stack/alert-sink.ts';
 import { prefixed, terminalPrinter } from './lib/stack/terminal.ts';

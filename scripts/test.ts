@@ -15,7 +15,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from './lib/tools.ts';
 
-const TEST_ROOTS = ['services', 'observability', 'loadtest', 'k8s', 'scripts', 'bench', 'test', 'report'];
+const TEST_ROOTS = ['stack', 'services', 'observability', 'loadtest', 'k8s', 'scripts', 'bench', 'test', 'report'];
 
 export const TIERS = ['unit', 'integration', 'e2e'] as const;
 export type Tier = (typeof TIERS)[number];

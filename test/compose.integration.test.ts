@@ -11,14 +11,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  BACKEND_PORTS,
-  CALL_EDGES,
-  DEPENDENCY_URL_ENV,
-  LOCAL_PORTS,
-  SERVICE_NAMES,
-} from '@mesh-stack/service-kit/stack';
 import { resolveTelemetryConfig } from '@mesh-stack/service-kit/telemetry';
+import { BACKEND_PORTS, CALL_EDGES, DEPENDENCY_URL_ENV, LOCAL_PORTS, SERVICE_NAMES } from '@mesh-stack/stack';
 import { parse } from 'yaml';
 import { COMPOSE_PROMETHEUS_CONFIG, renderComposePrometheusConfig } from '../compose/prometheus.ts';
 import { COMPOSE_HOST_BY_PORT, COMPOSE_SERVICE, composeAddress } from '../compose/topology.ts';

@@ -9,7 +9,7 @@ import { existsSync, globSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { HEALTH_PATHS, LOCAL_PORTS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/service-kit/stack';
+import { HEALTH_PATHS, LOCAL_PORTS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
 import { type Copy, type Dockerfile, DockerfileParser, type Instruction, type JSONInstruction } from 'dockerfile-ast';
 import { REPO_ROOT } from './support/compose-file.ts';
 

@@ -3,7 +3,7 @@
  * problems (empty = fine), so a test can assert on the exact mistake, and the negative tests can prove each check
  * catches the seed guide's errors.
  */
-import { CALL_EDGES, HEALTH_PATHS, KUBERNETES_PORTS, PORT_NAMES } from '@mesh-stack/service-kit/stack';
+import { CALL_EDGES, HEALTH_PATHS, KUBERNETES_PORTS, PORT_NAMES } from '@mesh-stack/stack';
 import {
   asArray,
   asString,

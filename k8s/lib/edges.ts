@@ -1,6 +1,6 @@
 /**
  * @module Who may talk to whom, computed from the built manifests and compared with the intended graph: the call
- * graph of services/service-kit/src/stack.ts plus the stack's own plumbing (databases, telemetry, scrapes, probes,
+ * graph of stack/src/stack.ts plus the stack's own plumbing (databases, telemetry, scrapes, probes,
  * the mesh control planes).
  *
  * Three reports, each a probe matrix that asks every (source, destination, port[, request]) and lists every answer
@@ -16,7 +16,7 @@ import {
   METRICS_PATH,
   PUBLIC_ENTRY,
   SERVICE_NAMES,
-} from '@mesh-stack/service-kit/stack';
+} from '@mesh-stack/stack';
 import {
   ISTIO_SIDECAR_PORTS,
   injected,

@@ -1,5 +1,5 @@
 /**
- * @module The mesh's timeouts and retries against the one coherent set in services/service-kit/src/stack.ts: every
+ * @module The mesh's timeouts and retries against the one coherent set in stack/src/stack.ts: every
  * call edge's mesh route times out at `budget.meshTimeoutMs` and never retries (`budget.meshRetries` is 0: the client
  * is the one layer that retries), and the public route times out at `PUBLIC_REQUEST_BUDGET.gatewayTimeoutMs`. A
  * route that disagrees, an edge or public route with no mesh timeout at all, and any mesh retry are findings.
@@ -9,7 +9,7 @@
  * Linkerd: Gateway API HTTPRoute `rules[].timeouts.request` on the Service (GAMMA) or Gateway parent, and no
  * `retry.linkerd.io/*` or `timeout.linkerd.io/*` annotation anywhere (one place for each number).
  */
-import { CALL_EDGES, type CallEdge, PUBLIC_ENTRY, PUBLIC_REQUEST_BUDGET } from '@mesh-stack/service-kit/stack';
+import { CALL_EDGES, type CallEdge, PUBLIC_ENTRY, PUBLIC_REQUEST_BUDGET } from '@mesh-stack/stack';
 import { asArray, asString, at, byKind, idOf, type K8sObject, stringMap } from './model.ts';
 
 const NAMESPACE = 'shop';

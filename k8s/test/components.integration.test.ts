@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FAULTS_PATH, KUBERNETES_PORTS } from '@mesh-stack/service-kit/stack';
+import { FAULTS_PATH, KUBERNETES_PORTS } from '@mesh-stack/stack';
 import { kustomizeBuild, kustomizeBuildWithComponent, parseManifests } from '../lib/build.ts';
 import { checkAuthorizationReferences } from '../lib/checks.ts';
 import { endToEndReport, type Mesh, type Peer, peers, requestAllowed } from '../lib/edges.ts';

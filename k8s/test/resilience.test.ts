@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { CALL_EDGES, PUBLIC_REQUEST_BUDGET } from '@mesh-stack/service-kit/stack';
+import { CALL_EDGES, PUBLIC_REQUEST_BUDGET } from '@mesh-stack/stack';
 import { parseAllDocuments } from 'yaml';
 import type { K8sObject } from '../lib/model.ts';
 import { checkMeshResilience, durationMs } from '../lib/resilience.ts';

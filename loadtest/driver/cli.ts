@@ -10,7 +10,7 @@
  * stack is not ready. Ctrl-C ends the run early and still prints the summary.
  */
 import { parseArgs } from 'node:util';
-import { HEALTH_PATHS, localBaseUrl } from '@mesh-stack/service-kit/stack';
+import { HEALTH_PATHS, localBaseUrl } from '@mesh-stack/stack';
 import { parseDurationSeconds } from './duration.ts';
 import { assertLoopback } from './loopback.ts';
 import { formatProgress } from './progress.ts';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { FAULTS_PATH } from '@mesh-stack/service-kit/stack';
+import { FAULTS_PATH } from '@mesh-stack/stack';
 import { FAULT_INJECTION_HEADERS, startStack, type TestStack } from '../../test/support/services.ts';
 import { STEP, STEP_NAMES } from '../scenario.ts';
 import { runLoad } from './index.ts';

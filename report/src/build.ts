@@ -4,7 +4,7 @@
  * that need them, and {@link ReportData.absent} names what is missing and why.
  */
 import { METRIC } from '@mesh-stack/service-kit/contract';
-import { SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
+import { SERVICE_NAMES } from '@mesh-stack/stack';
 import { type AlertRow, buildAlerts } from './alerts/alerts.ts';
 import { loadDashboards, type ReportDashboard } from './dashboards/model.ts';
 import { buildDashboardSections, type DashboardSection } from './dashboards/panels.ts';
@@ -18,7 +18,7 @@ import type { ClientSection } from './verdicts/client.ts';
 import { buildSloVerdicts, SLI_RECORD, type SloVerdicts } from './verdicts/slo.ts';
 import type { TimeWindow } from './window.ts';
 
-/** Defaults of `npm start` (BACKEND_PORTS in services/service-kit/src/stack.ts). */
+/** Defaults of `npm start` (BACKEND_PORTS in stack/src/stack.ts). */
 export const DEFAULT_PROMETHEUS_URL = 'http://127.0.0.1:9090';
 export const DEFAULT_JAEGER_URL = 'http://127.0.0.1:16686';
 /** Prometheus's own default, used when the running config cannot be read. */

@@ -10,7 +10,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { METRICS_PATH, SERVICE_NAMES, type ServiceName } from '@mesh-stack/service-kit/stack';
+import { METRICS_PATH, SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
 import {
   COMPONENT_NAMES,
   type ComponentContext,

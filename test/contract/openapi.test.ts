@@ -18,7 +18,7 @@ import {
   PROBLEM_CONTENT_TYPE,
   serveOpenApiDocument,
 } from '@mesh-stack/service-kit';
-import { OPENAPI_PATH } from '@mesh-stack/service-kit/stack';
+import { OPENAPI_PATH } from '@mesh-stack/stack';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { pino } from 'pino';
 import { createApp as createOrderApp } from '../../services/order-service/src/app.ts';

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { OPENAPI_PATH } from '@mesh-stack/service-kit/stack';
+import { OPENAPI_PATH } from '@mesh-stack/stack';
 import { SCHEMATHESIS_BIN } from '../../scripts/lib/setup/python.ts';
 import { type ServiceProcess, startStack, type TestStack } from '../support/services.ts';
 

@@ -36,7 +36,7 @@ import { listDashboardQueries, resolveQuery } from '@mesh-stack/observability/da
 import { BURN_WINDOWS, errorBudget, ORDER_FLOW, SLO_ALERT, SLO_RECORD, SLOS } from '@mesh-stack/observability/slo';
 import { checkReportAgainstLiveStack } from '@mesh-stack/report/verify';
 import { EXEMPLAR_TRACE_ID_LABEL, METRIC, spanName } from '@mesh-stack/service-kit/contract';
-import { CALL_EDGES, FAULTS_PATH, type ServiceName } from '@mesh-stack/service-kit/stack';
+import { CALL_EDGES, FAULTS_PATH, type ServiceName } from '@mesh-stack/stack';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { ALERT_LABEL } from '../../observability/prometheus/src/rules/model.ts';
 import { TARGET_LABEL } from '../../observability/prometheus/src/targets.ts';

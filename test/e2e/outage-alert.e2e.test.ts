@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ServiceName } from '@mesh-stack/service-kit/stack';
+import type { ServiceName } from '@mesh-stack/stack';
 import { RECEIVER } from '../../observability/prometheus/src/alertmanager.ts';
 import { OUTAGE_ALERT } from '../../observability/prometheus/src/rules/outage.ts';
 import { TARGET_LABEL } from '../../observability/prometheus/src/targets.ts';

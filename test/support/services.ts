@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ServiceName } from '@mesh-stack/service-kit/stack';
+import type { ServiceName } from '@mesh-stack/stack';
 import { createTestDatabase, type DatabaseBackend, type TestDatabase } from './databases.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');

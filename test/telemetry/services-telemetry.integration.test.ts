@@ -9,7 +9,7 @@ import { Agent, METHODS, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ATTR, METRIC, SPAN_EVENT } from '@mesh-stack/service-kit/contract';
-import { FAULTS_PATH } from '@mesh-stack/service-kit/stack';
+import { FAULTS_PATH } from '@mesh-stack/stack';
 import { exemplarTraceIds, seriesOf } from '../support/exposition.ts';
 import { requestJson, uniqueEmail } from '../support/http.ts';
 import { type OtlpReceiver, type ReceivedSpan, SPAN_KIND, startOtlpReceiver } from '../support/otlp-receiver.ts';

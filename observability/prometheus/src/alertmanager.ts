@@ -3,7 +3,7 @@
  * and the Watchdog feeds a heartbeat receiver. Webhooks point at loopback placeholders: replace them with
  * your pager, ticketing and dead-man's-switch integrations.
  */
-import type { ServiceName } from '@mesh-stack/service-kit/stack';
+import type { ServiceName } from '@mesh-stack/stack';
 import { META_ALERT } from './rules/meta.ts';
 import { ALERT_LABEL, type Severity } from './rules/model.ts';
 import { OUTAGE_ALERT } from './rules/outage.ts';

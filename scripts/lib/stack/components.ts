@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HEALTH_PATHS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/service-kit/stack';
+import { HEALTH_PATHS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
 import { DEBIAN_TOOLS, GO_TOOLS, REPO_ROOT } from '../tools.ts';
 import type { StackPorts } from './ports.ts';
 import type { ComponentSpec } from './process.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BACKEND_PORTS, LOCAL_PORTS } from '@mesh-stack/service-kit/stack';
+import { BACKEND_PORTS, LOCAL_PORTS } from '@mesh-stack/stack';
 import { portMapping, stackPorts, TEST_PORT_OFFSETS } from './ports.ts';
 
 const allPorts = (offset: number): number[] => {

@@ -2,13 +2,7 @@
  * @module Ports of one local stack. `npm start` uses the defaults from the stack map; a test stack adds an offset
  * to every port so it can run beside a developer's `npm start` (and beside another test stack with another offset).
  */
-import {
-  BACKEND_PORTS,
-  LOCAL_PORTS,
-  SERVICE_NAMES,
-  type ServiceName,
-  type ServicePorts,
-} from '@mesh-stack/service-kit/stack';
+import { BACKEND_PORTS, LOCAL_PORTS, SERVICE_NAMES, type ServiceName, type ServicePorts } from '@mesh-stack/stack';
 
 export type BackendPortName = keyof typeof BACKEND_PORTS;
 

@@ -3,7 +3,7 @@
  * access lines of Prometheus scrapes and health probes, and from the Go backends only their warnings and errors.
  * Everything is in `.logs/<component>.log` regardless.
  */
-import { HEALTH_PATHS, METRICS_PATH, SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
+import { HEALTH_PATHS, METRICS_PATH, SERVICE_NAMES } from '@mesh-stack/stack';
 import { prettyFactory } from 'pino-pretty';
 import type { LineListener } from './process.ts';
 

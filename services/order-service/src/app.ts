@@ -15,8 +15,8 @@ import {
   serveOpenApiDocument,
   toPage,
 } from '@mesh-stack/service-kit';
-import { PUBLIC_REQUEST_BUDGET } from '@mesh-stack/service-kit/stack';
 import type { BaggagePolicy } from '@mesh-stack/service-kit/telemetry';
+import { PUBLIC_REQUEST_BUDGET } from '@mesh-stack/stack';
 import packageJson from '../package.json' with { type: 'json' };
 import type { PaymentGateway, UserDirectory } from './dependencies.ts';
 import { createPlaceOrder } from './place-order.ts';

@@ -1,6 +1,6 @@
 /** @module order-service configuration, from the environment (see the kit's `baseConfigShape` for the shared ones). */
 import { baseConfigShape, durationMsSchema, loadConfig, serviceUrlSchema } from '@mesh-stack/service-kit';
-import { localBaseUrl, PUBLIC_REQUEST_BUDGET } from '@mesh-stack/service-kit/stack';
+import { localBaseUrl, PUBLIC_REQUEST_BUDGET } from '@mesh-stack/stack';
 import { z } from 'zod';
 
 export const SERVICE_NAME = 'order-service';

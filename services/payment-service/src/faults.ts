@@ -17,8 +17,8 @@ import {
   problemContent,
   problemResponse,
 } from '@mesh-stack/service-kit';
-import { FAULTS_PATH } from '@mesh-stack/service-kit/stack';
 import type { BusinessTelemetry } from '@mesh-stack/service-kit/telemetry';
+import { FAULTS_PATH } from '@mesh-stack/stack';
 import type { MiddlewareHandler } from 'hono';
 import { FaultSettings } from './schemas.ts';
 

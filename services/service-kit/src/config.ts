@@ -2,8 +2,9 @@
  * @module Configuration from environment variables: one zod schema per service, validated once at start-up.
  * Other modules receive the typed result and never read `process.env`.
  */
+
+import { LOCAL_PORTS, type ServiceName } from '@mesh-stack/stack';
 import { z } from 'zod';
-import { LOCAL_PORTS, type ServiceName } from './stack.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const LOG_FORMATS = ['json', 'pretty'] as const;

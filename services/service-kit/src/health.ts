@@ -16,10 +16,11 @@
  *
  * Reports are cached briefly so that many probes cost one round of checks; while draining no check runs.
  */
+
+import { HEALTH_PATHS } from '@mesh-stack/stack';
 import type { Env, Hono } from 'hono';
 import type { ServiceTelemetry } from './instrumentation.ts';
 import type { AttemptOutcome } from './outgoing-attempt.ts';
-import { HEALTH_PATHS } from './stack.ts';
 
 /**
  * Resolves when the thing it checks answers, optionally with a short detail for the report; rejects (or aborts on

@@ -10,6 +10,7 @@
  * docs/resilience.md explains how they fit with the deadline and the mesh's route timeouts.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type CallEdge, callEdge, type ServiceName } from '@mesh-stack/stack';
 import { type Deadline, tightenDeadline } from './deadline.ts';
 import { NO_TELEMETRY, type ServiceTelemetry } from './instrumentation.ts';
 import {
@@ -21,7 +22,6 @@ import {
   outgoingHeaders,
 } from './outgoing-attempt.ts';
 import { requestDeadline } from './request-context.ts';
-import { type CallEdge, callEdge, type ServiceName } from './stack.ts';
 
 /** How hard to try one route: the timeout of each attempt and how many retries may follow the first. */
 export interface AttemptBudget {

@@ -5,6 +5,7 @@
  * Services add their routes to the app this returns; nothing else installs global middleware.
  */
 import { type Hook, OpenAPIHono } from '@hono/zod-openapi';
+import { OPENAPI_PATH } from '@mesh-stack/stack';
 import type { Env, ErrorHandler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { NO_TELEMETRY, type ServiceTelemetry } from './instrumentation.ts';
@@ -22,7 +23,6 @@ import {
   SEMANTIC_RULE_PARAM,
 } from './problem.ts';
 import { type RequestContextOptions, requestContext } from './request-context.ts';
-import { OPENAPI_PATH } from './stack.ts';
 import { matchedRouteTemplate, normalizeMethod } from './telemetry/http-server.ts';
 
 export interface ServiceAppOptions {

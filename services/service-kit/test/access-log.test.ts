@@ -5,9 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { HEALTH_PATHS, METRICS_PATH } from '@mesh-stack/stack';
 import { pino } from 'pino';
 import { createServiceApp } from '../src/service-app.ts';
-import { HEALTH_PATHS, METRICS_PATH } from '../src/stack.ts';
 
 interface Line {
   level: number;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { CALL_EDGES, PUBLIC_REQUEST_BUDGET } from '../src/stack.ts';
+import { CALL_EDGES, PUBLIC_REQUEST_BUDGET } from '@mesh-stack/stack';
 
 const doc = readFileSync(new URL('../../../docs/resilience.md', import.meta.url), 'utf8');
 const tableRows = doc.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| ---'));

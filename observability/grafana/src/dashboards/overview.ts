@@ -3,7 +3,7 @@
  * much error budget each SLO has left. The first dashboard to open.
  */
 import { LABEL, METRIC, RUNTIME_METRIC } from '@mesh-stack/service-kit/contract';
-import { SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
+import { SERVICE_NAMES } from '@mesh-stack/stack';
 import { PROMETHEUS_METRIC } from '../../../prometheus/src/external-metrics.ts';
 import { count, oneOf, quantile, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
 import { ALERT_LABEL } from '../../../prometheus/src/rules/model.ts';

@@ -3,7 +3,7 @@
  * exporters and queues, span metrics, and Prometheus's own scrapes and rule evaluations.
  */
 import { LABEL, METRIC } from '@mesh-stack/service-kit/contract';
-import { SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
+import { SERVICE_NAMES } from '@mesh-stack/stack';
 import {
   ALERTMANAGER_METRIC,
   ALERTS_LABEL,

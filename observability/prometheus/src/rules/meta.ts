@@ -5,7 +5,7 @@
  * collector's export queue about to overflow.
  */
 import { METRIC } from '@mesh-stack/service-kit/contract';
-import { LOCAL_PORTS } from '@mesh-stack/service-kit/stack';
+import { LOCAL_PORTS } from '@mesh-stack/stack';
 import {
   ALERTMANAGER_METRIC,
   COLLECTOR_LABEL,

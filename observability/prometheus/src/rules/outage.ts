@@ -8,7 +8,7 @@
  *   metrics endpoint broken, or a restart after which nobody reaches it).
  */
 import { METRIC } from '@mesh-stack/service-kit/contract';
-import { LOCAL_PORTS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/service-kit/stack';
+import { LOCAL_PORTS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
 import { PROMETHEUS_METRIC } from '../external-metrics.ts';
 import { count, eq, oneOf, rate, re, sel, sumBy } from '../promql/build.ts';
 import { SERVICE_IDENTITY, TARGET_LABEL } from '../targets.ts';

@@ -8,7 +8,7 @@
  * payment-service is down (MeshStackServiceDown already pages for that cause, and the reconciler defers on it).
  */
 import { METRIC } from '@mesh-stack/service-kit/contract';
-import { LOCAL_PORTS } from '@mesh-stack/service-kit/stack';
+import { LOCAL_PORTS } from '@mesh-stack/stack';
 import { aggregateBy, eq, sel } from '../promql/build.ts';
 import { SERVICE_IDENTITY, TARGET_LABEL } from '../targets.ts';
 import { ALERT_PREFIX, type AlertRule, type AlertTestCase, type InputSeries, type RuleGroup } from './model.ts';

@@ -4,7 +4,7 @@
  * extrapolation under 2.x and 3.x range semantics, `for:` state), never copied from the rules' output.
  */
 import { LABEL, METRIC } from '@mesh-stack/service-kit/contract';
-import { LOCAL_PORTS, type ServiceName } from '@mesh-stack/service-kit/stack';
+import { LOCAL_PORTS, type ServiceName } from '@mesh-stack/stack';
 import { bucket, count, LE } from '../promql/build.ts';
 import { TARGET_LABEL } from '../targets.ts';
 import { ALERT_LABEL, type AlertExpectation, type AlertTestCase, type ExprCheck, type Severity } from './model.ts';

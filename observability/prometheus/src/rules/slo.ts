@@ -9,7 +9,7 @@
  * The promtool cases are in slo-tests.ts.
  */
 import { HTTP_DURATION_BUCKETS_SECONDS, LABEL, LABEL_VALUE, METRIC } from '@mesh-stack/service-kit/contract';
-import { SERVICE_NAMES, type ServiceName } from '@mesh-stack/service-kit/stack';
+import { SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
 import { bucket, count, eq, increase, LE, type Matcher, ne, rate, re, sel, sumBy } from '../promql/build.ts';
 import { SERVICE_IDENTITY, TARGET_LABEL } from '../targets.ts';
 import { ALERT_LABEL, ALERT_PREFIX, type AlertRule, type RecordingRule, type Severity } from './model.ts';

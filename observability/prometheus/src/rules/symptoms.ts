@@ -5,7 +5,7 @@
  * little traffic stays silent), and the ones that hover around their threshold keep firing through a short dip.
  */
 import { LABEL, METRIC, RUNTIME_METRIC } from '@mesh-stack/service-kit/contract';
-import { LOCAL_PORTS } from '@mesh-stack/service-kit/stack';
+import { LOCAL_PORTS } from '@mesh-stack/stack';
 import {
   COLLECTOR_LABEL,
   COLLECTOR_METRIC,

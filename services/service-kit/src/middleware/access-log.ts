@@ -1,7 +1,8 @@
 /** @module One log line per request: method, route template, status and duration. No bodies, no query strings. */
+
+import { HEALTH_PATHS, METRICS_PATH } from '@mesh-stack/stack';
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../logger.ts';
-import { HEALTH_PATHS, METRICS_PATH } from '../stack.ts';
 import { matchedRouteTemplate, normalizeMethod } from '../telemetry/http-server.ts';
 
 export interface AccessLogOptions {

@@ -8,13 +8,14 @@
  * `c.res.headers` (that forces @hono/node-server to build a real `Response`), and it caches span names and label sets per route, so the steady state allocates one span, one
  * context and one exemplar label object per request.
  */
+
+import { HEALTH_PATHS, METRICS_PATH } from '@mesh-stack/stack';
 import { context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { findTargetHandler, isMiddleware } from 'hono/utils/handler';
 import { isUuid } from '../ids.ts';
 import { inboundContext } from '../request-context.ts';
-import { HEALTH_PATHS, METRICS_PATH } from '../stack.ts';
 import { ATTR, HTTP_DURATION_BUCKETS_SECONDS, KNOWN_HTTP_METHODS, LABEL, LABEL_VALUE, spanName } from './contract.ts';
 import { type ExemplarClock, exemplarClock, observeDuration } from './exemplar-throttle.ts';
 import type { ServiceMetrics } from './metrics.ts';

@@ -4,8 +4,9 @@
  * log, log mixin, business telemetry, `/metrics`, shutdown). Nothing is global and nothing is monkey-patched, so it
  * does not matter what `main.ts` creates first: what needs telemetry receives it.
  */
+
+import { METRICS_PATH } from '@mesh-stack/stack';
 import { NO_TELEMETRY, type ServiceTelemetry } from '../instrumentation.ts';
-import { METRICS_PATH } from '../stack.ts';
 import { businessTelemetry } from './business.ts';
 import { resolveTelemetryConfig, type TelemetryOptions } from './config.ts';
 import { type DbSystemName, databaseTelemetry } from './database.ts';
