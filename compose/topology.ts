@@ -3,7 +3,7 @@
  * native stack (`npm start`), so the loopback address `127.0.0.1:<port>` of the local configuration becomes
  * `<compose service>:<port>` on the compose network, and the published ports on the host are the familiar ones.
  */
-import { BACKEND_PORTS, LOCAL_PORTS, SERVICE_NAMES } from '@mesh-stack/service-kit/stack';
+import { BACKEND_PORTS, LOCAL_PORTS, SERVICE_NAMES } from '@mesh-stack/stack';
 
 export const COMPOSE_SERVICE = {
   postgres: 'postgres',
