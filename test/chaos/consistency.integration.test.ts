@@ -199,8 +199,13 @@ for (const backend of DATABASE_BACKENDS) {
       await assertConverges(t, load.clients, sampler, faultsEndedAt);
     });
 
-    it('converges after a 50% payment error rate, orders without a key included', async (t) => {
-      await setFaults({ errorRate: 0.5, declineRate: 0.2 });
+    /** Half the orders with a key, under `faults` for `durationMs`; then the faults go and every order must settle. */
+    const convergesAfterFaults = async (
+      t: TestContext,
+      faults: Parameters<typeof setFaults>[0],
+      durationMs: number,
+    ) => {
+      await setFaults(faults);
       const sampler = sampleLedger(t);
       const load = steadyLoad({
         orderServiceUrl: stack.order.url,
@@ -211,37 +216,22 @@ for (const backend of DATABASE_BACKENDS) {
       });
       let faultsEndedAt = performance.now();
       try {
-        await sleep(8000);
+        await sleep(durationMs);
         await setFaults({});
         faultsEndedAt = performance.now();
       } finally {
         await load.stop();
       }
       await assertConverges(t, load.clients, sampler, faultsEndedAt);
-    });
+    };
 
-    it('converges after payment latency far beyond the request deadline, orders without a key included', async (t) => {
-      // Every charge outlives order-service's deadline: clients get 503s for pending orders, which payment-service may
-      // or may not go on to charge; the reconciler finds out which once the latency is gone.
-      await setFaults({ addedLatencyMs: 3 * REQUEST_DEADLINE_MS });
-      const sampler = sampleLedger(t);
-      const load = steadyLoad({
-        orderServiceUrl: stack.order.url,
-        userIds,
-        ratePerSecond: RATE_PER_SECOND,
-        keyShare: 0.5,
-        retryWindowMs: RETRY_WINDOW_MS,
-      });
-      let faultsEndedAt = performance.now();
-      try {
-        await sleep(4000);
-        await setFaults({});
-        faultsEndedAt = performance.now();
-      } finally {
-        await load.stop();
-      }
-      await assertConverges(t, load.clients, sampler, faultsEndedAt);
-    });
+    it('converges after a 50% payment error rate, orders without a key included', (t) =>
+      convergesAfterFaults(t, { errorRate: 0.5, declineRate: 0.2 }, 8000));
+
+    // Every charge outlives order-service's deadline: clients get 503s for pending orders, which payment-service may
+    // or may not go on to charge; the reconciler finds out which once the latency is gone.
+    it('converges after payment latency far beyond the request deadline, orders without a key included', (t) =>
+      convergesAfterFaults(t, { addedLatencyMs: 3 * REQUEST_DEADLINE_MS }, 4000));
 
     it('stays ready and answers while payment-service and user-service are down', async () => {
       const placed = await requestJson<{ id: string; userId: string }>(`${stack.order.url}/orders`, {
