@@ -8,11 +8,16 @@
  * No metric: these requests never reach the app, so the server metrics (recorded by the telemetry's server
  * middleware) do not see them, and `ServiceTelemetry` offers no counter for them (one would need a hook there and a
  * metric in the telemetry contract). The log line carries `reason` and `status` for a log-based count.
+ *
+ * The same goes for requests the parser takes but that name no URL the adapter can build (an HTTP/1.1 request
+ * without `Host`, a host that is not one, a backslash in the path): Node's own `Host` check answers with a bare
+ * status line, so the server turns it off and {@link requestErrorHandler} answers instead.
  */
 import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { RequestError } from '@hono/node-server';
 import type { Logger } from './logger.ts';
-import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, type ProblemKind } from './problem.ts';
+import { PROBLEM, PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, type ProblemKind } from './problem.ts';
 
 export const PARSER_PROBLEM = {
   malformedRequest: { slug: 'malformed-request', status: 400, title: 'The request is not valid HTTP/1.1.' },
@@ -121,5 +126,45 @@ export const parserErrorHandler = ({ logger, responseOn, maxLogLinesPerSecond = 
     socket.end(parserProblemResponse(verdict.kind));
     // The server allows half-open connections: a client that never closes its side must not hold this one.
     setTimeout(() => socket.destroy(), HALF_OPEN_LIMIT_MS).unref();
+  };
+};
+
+/** The adapter's reasons for refusing to build a request, as bounded log reasons (never the request's content). */
+const REQUEST_ERROR_REASON: Readonly<Record<string, string>> = {
+  'Missing host header': 'MISSING_HOST',
+  'Invalid host header': 'INVALID_HOST',
+  'Backslash in request path': 'BACKSLASH_IN_PATH',
+};
+
+export interface RequestErrorHandlerOptions {
+  readonly logger: Logger;
+  /** @default 20 */
+  readonly maxLogLinesPerSecond?: number;
+}
+
+/**
+ * The adapter's `errorHandler` (`@hono/node-server`): a request it cannot turn into a `Request` gets a 400 problem;
+ * anything else thrown outside the app (the app's own errors are its `onError`'s) a 500 problem. The parser took
+ * the whole request, but a client that sends such requests gets its connection closed, as for parser errors.
+ *
+ * @example
+ * createAdaptorServer({ fetch: app.fetch, errorHandler: requestErrorHandler({ logger }) });
+ */
+export const requestErrorHandler = ({ logger, maxLogLinesPerSecond = 20 }: RequestErrorHandlerOptions) => {
+  const warn = throttledWarn(logger, 1000, maxLogLinesPerSecond);
+  const answer = (kind: ProblemKind): Response =>
+    new Response(JSON.stringify({ type: `${PROBLEM_TYPE_BASE}${kind.slug}`, title: kind.title, status: kind.status }), {
+      status: kind.status,
+      // As for the parser's refusals: a client that sends such requests is not one to keep a connection for.
+      headers: { 'content-type': PROBLEM_CONTENT_TYPE, connection: 'close' },
+    });
+  return (error: unknown): Response => {
+    if (error instanceof RequestError) {
+      const reason = REQUEST_ERROR_REASON[error.message] ?? 'INVALID_URL';
+      warn({ reason, status: PARSER_PROBLEM.malformedRequest.status }, 'request refused: no URL to build');
+      return answer(PARSER_PROBLEM.malformedRequest);
+    }
+    logger.error({ err: error }, 'request failed outside the app');
+    return answer(PROBLEM.internal);
   };
 };

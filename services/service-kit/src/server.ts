@@ -10,17 +10,17 @@
  *    period (then the remaining connections are cut);
  * 4. the admin port closes, telemetry flushes, the database closes, the process exits 0.
  */
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Env, Hono } from 'hono';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './config.ts';
 import { type TrackedServer, trackConnections } from './connections.ts';
 import { createHealth, type HealthCheck } from './health.ts';
 import { NO_TELEMETRY, type ServiceTelemetry } from './instrumentation.ts';
 import type { Logger } from './logger.ts';
-import { parserErrorHandler } from './parser-errors.ts';
+import { parserErrorHandler, requestErrorHandler } from './parser-errors.ts';
 
 export interface RunServiceOptions {
   logger: Logger;
@@ -72,16 +72,20 @@ const createServer = (app: Hono<Env>, limits: ServerLimits, logger: Logger): Lis
     // Node refuses it too, with a less helpful message.
     throw new Error('HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS');
   }
-  const server = createAdaptorServer({
-    fetch: app.fetch,
-    serverOptions: {
+  // getRequestListener rather than createAdaptorServer: only the listener takes an errorHandler.
+  const listener = getRequestListener(app.fetch, { errorHandler: requestErrorHandler({ logger }) });
+  const server = createHttpServer(
+    {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       maxHeaderSize: limits.maxHeaderSizeBytes,
       connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+      // Node's own check answers a bare 400; requestErrorHandler answers the same request with a problem.
+      requireHostHeader: false,
     },
-  }) as Server;
+    listener,
+  );
   server.maxHeadersCount = limits.maxHeadersCount;
   server.maxConnections = limits.maxConnections;
   const connections = trackConnections(server);
