@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
+import { DEBIAN_TOOLS, GO_TOOLS, REPO_ROOT } from '@mesh-stack/tools';
 import { matchesUpstream, upstreamOf } from './lib/setup/debian.ts';
 import { goBinary, toolBinaries } from './lib/setup/go-tools.ts';
 import { POSTGRES } from './lib/setup/postgres.ts';
-import { DEBIAN_TOOLS, GO_TOOLS, REPO_ROOT } from './lib/tools.ts';
 
 const run = (command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env) =>
   spawnSync(command, args, { encoding: 'utf8', cwd: REPO_ROOT, env });

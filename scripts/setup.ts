@@ -15,6 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { TOOLS_DIR } from '@mesh-stack/tools';
 import { log } from './lib/run.ts';
 import { ensureCollector } from './lib/setup/collector.ts';
 import { debianSummary, ensureDebianPackages } from './lib/setup/debian.ts';
@@ -22,7 +23,6 @@ import { ensureGoTools } from './lib/setup/go-tools.ts';
 import { runPostinstallHooks } from './lib/setup/hooks.ts';
 import { ensurePostgres } from './lib/setup/postgres.ts';
 import { ensurePythonTools } from './lib/setup/python.ts';
-import { TOOLS_DIR } from './lib/tools.ts';
 
 const LOCK_HELD = 'MESH_STACK_SETUP_LOCKED';
 

@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { globSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT } from './lib/tools.ts';
+import { REPO_ROOT } from '@mesh-stack/tools';
 
 const TEST_ROOTS = ['stack', 'services', 'observability', 'loadtest', 'k8s', 'scripts', 'bench', 'test', 'report'];
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { REPO_ROOT } from '../scripts/lib/tools.ts';
+import { REPO_ROOT } from '@mesh-stack/tools';
 
 const bin = (name: string): string => join(REPO_ROOT, 'node_modules', '.bin', name);
 

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
+import { GO_TOOLS, REPO_ROOT } from '@mesh-stack/tools';
 import { parseAllDocuments } from 'yaml';
-import { GO_TOOLS, REPO_ROOT } from '../../scripts/lib/tools.ts';
 import { isObject, type K8sObject } from './model.ts';
 
 export const K8S_DIR = join(REPO_ROOT, 'k8s');

@@ -4,8 +4,8 @@
  * without a schema is an error, not a skip.
  */
 import { spawnSync } from 'node:child_process';
+import { GO_TOOLS } from '@mesh-stack/tools';
 import { stringify } from 'yaml';
-import { GO_TOOLS } from '../../scripts/lib/tools.ts';
 import type { K8sObject } from './model.ts';
 import { KUBECONFORM_SCHEMA_LOCATION } from './schemas/sources.ts';
 

@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOOLS_BIN } from '../../scripts/lib/tools.ts';
+import { TOOLS_BIN } from '@mesh-stack/tools';
 import { isObject, type K8sObject } from './model.ts';
 import { downloadModule } from './schemas/generate.ts';
 import { KUBERNETES_VERSION, SCHEMA_MODULES } from './schemas/sources.ts';

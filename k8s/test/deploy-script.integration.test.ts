@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { GO_TOOLS } from '../../scripts/lib/tools.ts';
+import { GO_TOOLS } from '@mesh-stack/tools';
 import { K8S_DIR, kustomizeBuild } from '../lib/build.ts';
 
 const deploy = (...args: string[]) =>

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { globSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, it } from 'node:test';
+import { REPO_ROOT } from '@mesh-stack/tools';
 import { parse } from 'yaml';
-import { REPO_ROOT } from '../../scripts/lib/tools.ts';
 import { kustomizeBuild, parseManifests } from '../lib/build.ts';
 import { at, byKind, type K8sObject, stringMap } from '../lib/model.ts';
 

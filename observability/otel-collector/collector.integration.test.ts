@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { GO_TOOLS } from '@mesh-stack/tools';
 import { parse } from 'yaml';
 import { TEST_PORT_OFFSETS } from '../../scripts/lib/stack/ports.ts';
 import { DEFAULT_CONFIGS, type StackHandle, startStack } from '../../scripts/lib/stack.ts';
-import { GO_TOOLS } from '../../scripts/lib/tools.ts';
 import { eventually } from '../../test/support/eventually.ts';
 
 const hex = (bytes: number): string => randomBytes(bytes).toString('hex');

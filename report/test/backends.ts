@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HTTP_DURATION_BUCKETS_SECONDS, LABEL, METRIC } from '@mesh-stack/service-kit/contract';
+import { DEBIAN_TOOLS, GO_TOOLS } from '@mesh-stack/tools';
 import { stringify } from 'yaml';
 import { RULES_DIR } from '../../observability/prometheus/src/render.ts';
 import { freePort } from '../../scripts/lib/stack/port-check.ts';
-import { DEBIAN_TOOLS, GO_TOOLS } from '../../scripts/lib/tools.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 

@@ -11,6 +11,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { METRICS_PATH, SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
+import { REPO_ROOT } from '@mesh-stack/tools';
 import {
   COMPONENT_NAMES,
   type ComponentContext,
@@ -24,7 +25,6 @@ import { assertPortsFree } from './stack/port-check.ts';
 import { portMapping, type StackPorts, stackPorts } from './stack/ports.ts';
 import { ComponentFailure, ComponentProcess, type LineListener } from './stack/process.ts';
 import { preparePrometheusConfig } from './stack/prometheus-config.ts';
-import { REPO_ROOT } from './tools.ts';
 
 export { type BackendName, COMPONENT_NAMES, type ComponentName, DEFAULT_CONFIGS } from './stack/components.ts';
 export { type StackPorts, stackPorts } from './stack/ports.ts';

@@ -37,6 +37,7 @@ import { BURN_WINDOWS, errorBudget, ORDER_FLOW, SLO_ALERT, SLO_RECORD, SLOS } fr
 import { checkReportAgainstLiveStack } from '@mesh-stack/report/verify';
 import { EXEMPLAR_TRACE_ID_LABEL, METRIC, spanName } from '@mesh-stack/service-kit/contract';
 import { CALL_EDGES, FAULTS_PATH, type ServiceName } from '@mesh-stack/stack';
+import { CHROMIUM_ARGS, DEBIAN_TOOLS } from '@mesh-stack/tools';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { ALERT_LABEL } from '../../observability/prometheus/src/rules/model.ts';
 import { TARGET_LABEL } from '../../observability/prometheus/src/targets.ts';
@@ -44,7 +45,6 @@ import { type AlertNotification, type AlertSink, startAlertSink } from '../../sc
 import { LOCAL_FAULT_INJECTION_TOKEN } from '../../scripts/lib/stack/components.ts';
 import { portMapping, TEST_PORT_OFFSETS } from '../../scripts/lib/stack/ports.ts';
 import { DEFAULT_CONFIGS, type StackHandle, startStack } from '../../scripts/lib/stack.ts';
-import { CHROMIUM_ARGS, DEBIAN_TOOLS } from '../../scripts/lib/tools.ts';
 import {
   alertmanagerApi,
   eventually,

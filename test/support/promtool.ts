@@ -1,6 +1,6 @@
 /** @module Runs `promtool check metrics` (Debian `prometheus` package, installed by the setup script) on an exposition. */
 import { spawnSync } from 'node:child_process';
-import { DEBIAN_TOOLS } from '../../scripts/lib/tools.ts';
+import { DEBIAN_TOOLS } from '@mesh-stack/tools';
 
 export interface PromtoolResult {
   readonly status: number | null;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../scripts/lib/tools.ts';
+import { REPO_ROOT } from '@mesh-stack/tools';
 
 const SECTION_HEADING = '## Walk through an order';
 

@@ -10,8 +10,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PluginOptions } from '@grafana/plugin-e2e';
+import { CHROMIUM_ARGS } from '@mesh-stack/tools';
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_ARGS } from '../../../scripts/lib/tools.ts';
 import { chromiumExecutable } from './checks.ts';
 
 const grafanaUrl = process.env.GRAFANA_URL;

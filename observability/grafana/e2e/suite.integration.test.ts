@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { REPO_ROOT } from '../../../scripts/lib/tools.ts';
+import { REPO_ROOT } from '@mesh-stack/tools';
 import { meshUnderTest, mustShowData, provisionedDashboards } from './checks.ts';
 
 const run = promisify(execFile);

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEBIAN_TOOLS } from '@mesh-stack/tools';
 import { stringify } from 'yaml';
 import { freePort } from '../../../scripts/lib/stack/port-check.ts';
-import { DEBIAN_TOOLS } from '../../../scripts/lib/tools.ts';
 import { listDashboardQueries, resolveQuery } from '../../grafana/src/index.ts';
 import { RULES_DIR } from './render.ts';
 

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { DEBIAN_TOOLS, GO_TOOLS } from '@mesh-stack/tools';
 import { parse, stringify } from 'yaml';
-import { DEBIAN_TOOLS, GO_TOOLS } from '../../../scripts/lib/tools.ts';
 import {
   auditAlertConventions,
   auditAlertTests,

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { CHROMIUM_ARGS, DEBIAN_TOOLS } from '@mesh-stack/tools';
 import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, DEBIAN_TOOLS } from '../../../scripts/lib/tools.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -4,8 +4,8 @@
  */
 import { chmodSync, copyFileSync, existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { GO_TOOLS, REPO_ROOT, TOOLS_DIR } from '@mesh-stack/tools';
 import { log, runVisible } from '../run.ts';
-import { GO_TOOLS, REPO_ROOT, TOOLS_DIR } from '../tools.ts';
 import { goEnv, readStamp, sha256, writeStamp } from './go-tools.ts';
 
 export const COLLECTOR_MANIFEST = join(REPO_ROOT, 'observability', 'otel-collector', 'builder-config.yaml');

@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { REPO_ROOT, TOOLS_BIN, TOOLS_DIR } from '@mesh-stack/tools';
 import { log, runVisible } from '../run.ts';
-import { REPO_ROOT, TOOLS_BIN, TOOLS_DIR } from '../tools.ts';
 
 export const TOOL_MODULES_DIR = join(REPO_ROOT, 'tools');
 const STAMPS_DIR = join(TOOLS_DIR, 'stamps');

@@ -7,8 +7,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT } from '@mesh-stack/tools';
 import { runVisible } from '../run.ts';
-import { REPO_ROOT } from '../tools.ts';
 import { TOOL_MODULES_DIR } from './go-tools.ts';
 
 export const postinstallHooks = (): string[] =>

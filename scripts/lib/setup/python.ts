@@ -6,8 +6,8 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { REPO_ROOT, TOOLS_DIR } from '@mesh-stack/tools';
 import { log, run, runVisible, tryRun } from '../run.ts';
-import { REPO_ROOT, TOOLS_DIR } from '../tools.ts';
 import { readStamp, sha256, writeStamp } from './go-tools.ts';
 
 export const VENV_DIR = join(TOOLS_DIR, 'venv');

@@ -1,12 +1,12 @@
 /**
  * @module What runs in the local stack and how: command line, environment, readiness URL and start order of each
- * component. Binaries come from scripts/lib/tools.ts (Debian packages and `.tools/bin`), configs from the repository,
+ * component. Binaries come from @mesh-stack/tools (Debian packages and `.tools/bin`), configs from the repository,
  * ports from the stack map (optionally offset), state from the stack's data folder.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEALTH_PATHS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
-import { DEBIAN_TOOLS, GO_TOOLS, REPO_ROOT } from '../tools.ts';
+import { DEBIAN_TOOLS, GO_TOOLS, REPO_ROOT } from '@mesh-stack/tools';
 import type { StackPorts } from './ports.ts';
 import type { ComponentSpec } from './process.ts';
 

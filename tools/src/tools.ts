@@ -1,9 +1,12 @@
 /**
- * @module Where the stack's external tools live once `npm run setup` has installed them.
- * Debian packages land on the system PATH; tools built from the Go module proxy land in `.tools/bin`.
+ * @module Which external tools the stack uses and where they live once `npm run setup` has installed them.
+ * Debian packages land on the system PATH; tools built from the Go module proxy (one module per `tools/<name>/go.mod`
+ * beside this package) land in `.tools/bin`. Its own package so that setup, the launcher, the tests, k8s and the
+ * report all read one list without reaching into each other's folders.
  */
 import { join } from 'node:path';
 
+/** This file is tools/src/tools.ts (workspace links resolve to the real path), so the root is two folders up. */
 export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 export const TOOLS_DIR = join(REPO_ROOT, '.tools');
 export const TOOLS_BIN = join(TOOLS_DIR, 'bin');
