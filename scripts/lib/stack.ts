@@ -197,19 +197,12 @@ export const startStack = async (options: StackOptions = {}): Promise<StackHandl
   let stopping = false;
   // During start-up a death is reported by the rejected startStack() itself, not (twice) through onUnexpectedExit.
   let up = false;
-  // Children run in their own process groups, so they would outlive a launcher that crashes or is killed by a test
-  // runner's timeout: take them down synchronously on the way out.
-  const killOnExit = (): void => {
-    for (const component of running.values()) component.killNow();
-  };
-  process.once('exit', killOnExit);
 
   const launch = async (name: ComponentName): Promise<void> => {
     const started = performance.now();
     const component = new ComponentProcess(
-      componentSpec(effectiveContext, name),
-      join(logDir, `${name}.log`),
-      options.onLine,
+      { ...componentSpec(effectiveContext, name), ownProcessGroup: true },
+      { logFile: join(logDir, `${name}.log`), onLine: options.onLine },
     );
     running.set(name, component);
     void component.exited.then(() => {
@@ -226,7 +219,6 @@ export const startStack = async (options: StackOptions = {}): Promise<StackHandl
     for (const stage of [...stages].reverse()) {
       await Promise.all(stage.map((name) => running.get(name)?.stop()));
     }
-    process.removeListener('exit', killOnExit);
   };
 
   try {

@@ -305,7 +305,7 @@ for (const backend of DATABASE_BACKENDS) {
         { timeoutMs: 20_000, intervalMs: 100 },
       );
       const signalledAt = performance.now();
-      order.child.kill('SIGTERM');
+      order.signal('SIGTERM');
       const exitCode = await order.exited;
       await Promise.race([loops.finished, sleep(5000)]);
       await loops.stop();

@@ -3,12 +3,13 @@
  * component. Binaries come from @mesh-stack/tools (Debian packages and `.tools/bin`), configs from the repository,
  * ports from the stack map (optionally offset), state from the stack's data folder.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEALTH_PATHS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
 import { DEBIAN_TOOLS, GO_TOOLS, REPO_ROOT } from '@mesh-stack/tools';
 import type { StackPorts } from './ports.ts';
 import type { ComponentSpec } from './process.ts';
+import { serviceSpec } from './service.ts';
 
 export const BACKEND_NAMES = ['jaeger', 'otel-collector', 'prometheus', 'alertmanager'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -55,14 +56,14 @@ const GO_STOP_MS = 10_000;
 
 /**
  * Memory budget of the whole stack, under 1.5 GiB: GOMEMLIMIT makes each Go runtime collect harder before it
- * reaches its share; the collector's and Jaeger's memory_limiter refuse data below it; Node's heap is capped.
+ * reaches its share; the collector's and Jaeger's memory_limiter refuse data below it; Node's heap is capped (see
+ * service.ts).
  */
 const MEMORY = {
   jaeger: { goMemLimit: '320MiB', limiterMib: '256' },
   collector: { goMemLimit: '320MiB', limiterMib: '256' },
   prometheus: { goMemLimit: '300MiB' },
   alertmanager: { goMemLimit: '64MiB' },
-  serviceHeapMib: 128,
 } as const;
 
 const withEnv = (context: ComponentContext, name: ComponentName, env: Record<string, string>): NodeJS.ProcessEnv => ({
@@ -89,7 +90,7 @@ const jaeger = (context: ComponentContext): ComponentSpec => {
       JAEGER_METRICS_PORT: String(backends.jaegerSelfMetrics),
     }),
     // The query API answers once storage is up; Jaeger v2 built from modules has no UI and no separate health port.
-    readyUrl: `http://${at(backends.jaegerQuery)}/api/services`,
+    ready: { url: `http://${at(backends.jaegerQuery)}/api/services` },
     readyTimeoutMs: GO_READY_MS,
     stopTimeoutMs: GO_STOP_MS,
   };
@@ -113,7 +114,7 @@ const collector = (context: ComponentContext): ComponentSpec => {
       OTELCOL_METRICS_PORT: String(backends.collectorSelfMetrics),
       JAEGER_OTLP_ENDPOINT: at(backends.jaegerOtlpGrpc),
     }),
-    readyUrl: `http://${at(backends.collectorHealthCheck)}/`,
+    ready: { url: `http://${at(backends.collectorHealthCheck)}/` },
     readyTimeoutMs: GO_READY_MS,
     stopTimeoutMs: GO_STOP_MS,
   };
@@ -138,7 +139,7 @@ const prometheus = (context: ComponentContext): ComponentSpec => {
     ],
     cwd: REPO_ROOT,
     env: withEnv(context, 'prometheus', { GOMEMLIMIT: MEMORY.prometheus.goMemLimit }),
-    readyUrl: `http://${at(backends.prometheus)}/-/ready`,
+    ready: { url: `http://${at(backends.prometheus)}/-/ready` },
     readyTimeoutMs: GO_READY_MS,
     stopTimeoutMs: GO_STOP_MS,
   };
@@ -159,58 +160,30 @@ const alertmanager = (context: ComponentContext): ComponentSpec => {
     ],
     cwd: REPO_ROOT,
     env: withEnv(context, 'alertmanager', { GOMEMLIMIT: MEMORY.alertmanager.goMemLimit }),
-    readyUrl: `http://${at(backends.alertmanager)}/-/ready`,
+    ready: { url: `http://${at(backends.alertmanager)}/-/ready` },
     readyTimeoutMs: GO_READY_MS,
     stopTimeoutMs: GO_STOP_MS,
   };
 };
 
-/**
- * The service's own `npm start` command line (`node src/main.ts`, perhaps with `--import` preloads), run with the
- * Node that runs this launcher instead of through npm, so signals reach the service directly.
- */
-const serviceArgs = (service: ServiceName): string[] => {
-  const manifest = join(REPO_ROOT, 'services', service, 'package.json');
-  const fallback = ['src/main.ts'];
-  if (!existsSync(manifest)) return fallback;
-  const { scripts } = JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: Record<string, string> };
-  const words = scripts?.start?.trim().split(/\s+/) ?? [];
-  return words[0] === 'node' && words.length > 1 ? words.slice(1) : fallback;
-};
-
 const service = (context: ComponentContext, name: ServiceName): ComponentSpec => {
   const { services, backends } = context.ports;
-  const dependencies: Record<string, string> =
-    name === 'order-service'
-      ? {
-          USER_SERVICE_URL: `http://${at(services['user-service'].publicPort)}`,
-          PAYMENT_SERVICE_URL: `http://${at(services['payment-service'].publicPort)}`,
-        }
-      : {};
-  const heapFlag = `--max-old-space-size=${MEMORY.serviceHeapMib}`;
-  return {
+  const url = (port: number): string => `http://${at(port)}`;
+  return serviceSpec({
     name,
-    command: process.execPath,
-    args: [heapFlag, ...serviceArgs(name)],
-    cwd: join(REPO_ROOT, 'services', name),
-    env: withEnv(context, name, {
-      HOST: LOOPBACK,
-      PORT: String(services[name].publicPort),
-      ADMIN_PORT: String(services[name].adminPort),
-      DATA_DIR: join(context.dataDir, name),
-      LOG_FORMAT: 'json',
-      OTEL_SERVICE_NAME: name,
-      OTEL_EXPORTER_OTLP_ENDPOINT: `http://${at(backends.collectorOtlpHttp)}`,
-      ...(name === 'payment-service'
-        ? { FAULT_INJECTION_TOKEN: process.env.FAULT_INJECTION_TOKEN ?? LOCAL_FAULT_INJECTION_TOKEN }
-        : {}),
-      ...dependencies,
-    }),
-    readyUrl: `http://${at(services[name].adminPort)}${HEALTH_PATHS.ready}`,
-    readyTimeoutMs: 30_000,
-    // The services drain in-flight requests for up to SHUTDOWN_GRACE_MS (10 s by default) after SIGTERM.
-    stopTimeoutMs: 15_000,
-  };
+    ports: services[name],
+    otlpEndpoint: url(backends.collectorOtlpHttp),
+    faultInjectionToken: process.env.FAULT_INJECTION_TOKEN ?? LOCAL_FAULT_INJECTION_TOKEN,
+    dependencies:
+      name === 'order-service'
+        ? {
+            userService: url(services['user-service'].publicPort),
+            paymentService: url(services['payment-service'].publicPort),
+          }
+        : undefined,
+    env: { DATA_DIR: join(context.dataDir, name), ...context.extraEnv[name] },
+    ready: { url: `${url(services[name].adminPort)}${HEALTH_PATHS.ready}` },
+  });
 };
 
 export const componentSpec = (context: ComponentContext, name: ComponentName): ComponentSpec => {

@@ -31,10 +31,6 @@ describe('a component process', () => {
 
   const startChild = async (name: string, lateMs: number) => {
     const logFile = join(dir, `${name}.log`);
-    let ready: () => void = () => {};
-    const started = new Promise<void>((resolve) => {
-      ready = resolve;
-    });
     const component = new ComponentProcess(
       {
         name,
@@ -42,16 +38,13 @@ describe('a component process', () => {
         args: ['-e', exitsBeforeItsOutput(lateMs)],
         cwd: dir,
         env: process.env,
-        readyUrl: 'http://127.0.0.1:9/unused',
+        ready: { line: (line) => line === 'ready' },
         readyTimeoutMs: 5_000,
         stopTimeoutMs: 5_000,
       },
-      logFile,
-      (_, line) => {
-        if (line === 'ready') ready();
-      },
+      { logFile },
     );
-    await started;
+    await component.waitReady();
     return { component, logFile };
   };
 

@@ -73,7 +73,7 @@ for (const backend of DATABASE_BACKENDS) {
         await sleep(50);
       }
 
-      orders.child.kill('SIGTERM');
+      orders.signal('SIGTERM');
       // The admin port stays up while the public one drains, and says so.
       // Bounded by time, not attempts (a starved child may take a while to handle the signal), and well within the
       // slow payments that keep the admin port up.

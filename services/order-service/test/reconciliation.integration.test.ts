@@ -13,7 +13,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createTestDatabase, DATABASE_BACKENDS, type TestDatabase } from '../../../test/support/databases.ts';
 import { requestJson, uniqueEmail } from '../../../test/support/http.ts';
-import { FAULT_INJECTION_HEADERS, type ServiceProcess, startService } from '../../../test/support/services.ts';
+import {
+  FAULT_INJECTION_HEADERS,
+  restartOnSamePorts,
+  type ServiceProcess,
+  startService,
+} from '../../../test/support/services.ts';
 
 interface Order {
   id: string;
@@ -52,24 +57,6 @@ const storedPayments = async (database: TestDatabase): Promise<{ order_id: strin
     return (await client.query<{ order_id: string; status: string }>('select order_id, status from payments')).rows;
   } finally {
     await client.end();
-  }
-};
-
-/** Starts a service again on its old ports (another test file may hold one of them for a moment). */
-const restartOnSamePorts = async (
-  previous: ServiceProcess,
-  env: Readonly<Record<string, string>>,
-): Promise<ServiceProcess> => {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    try {
-      return await startService(previous.name, {
-        env: { ...env, PORT: String(previous.port), ADMIN_PORT: String(previous.adminPort) },
-      });
-    } catch (error) {
-      if (!String(error).includes('EADDRINUSE') || Date.now() > deadline) throw error;
-      await sleep(500);
-    }
   }
 };
 
@@ -147,7 +134,7 @@ for (const backend of DATABASE_BACKENDS) {
 
       const responses = await answers;
       const statuses = responses.map((response) => response.status);
-      payment = await restartOnSamePorts(payment, databases.get('payment-service')?.env ?? {});
+      payment = await restartOnSamePorts(payment, { env: databases.get('payment-service')?.env ?? {} });
       services[1] = payment;
 
       // Poll until every order is final; track how many were charged but still pending at the worst moment.
