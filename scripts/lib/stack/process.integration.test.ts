@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ComponentProcess } from './process.ts';
+import { ComponentFailure, ComponentProcess, type ComponentSpec } from './process.ts';
 
 /**
  * Prints `ready`; on SIGTERM leaves a helper behind that prints `late line` after `lateMs` on the same stdout,
@@ -61,5 +61,45 @@ describe('a component process', () => {
     assert.ok(!loggedLines().includes('late line'), 'stop() waited for the late line');
     await sleep(1_500);
     assert.ok(!loggedLines().includes('late line'), 'a line was written after stop()');
+  });
+
+  const nodeScript = (script: string, ready: ComponentSpec['ready']): ComponentSpec => ({
+    name: 'script',
+    command: process.execPath,
+    args: ['-e', script],
+    cwd: dir,
+    env: process.env,
+    ready,
+    readyTimeoutMs: 5_000,
+    stopTimeoutMs: 5_000,
+  });
+
+  it('fails readiness as soon as the process dies, with its last lines', async () => {
+    const component = new ComponentProcess(
+      nodeScript("console.error('cannot bind: EADDRINUSE'); process.exit(3)", { line: (line) => line === 'ready' }),
+    );
+    const started = Date.now();
+    const failure = await component.waitReady().then(
+      () => assert.fail('ready without a ready line'),
+      (error: unknown) => error,
+    );
+    assert.ok(failure instanceof ComponentFailure);
+    assert.match(failure.message, /^script exited \(3\) before it was ready/);
+    assert.deepEqual(failure.lastLines, ['cannot bind: EADDRINUSE']);
+    assert.ok(Date.now() - started < 4_000, 'waited for the timeout instead of the exit');
+  });
+
+  it('is stopped with the signal asked for, and keeps its output without a log file', async () => {
+    const component = new ComponentProcess(
+      nodeScript("process.on('SIGTERM', () => {}); console.log('ready'); setInterval(() => {}, 1000)", {
+        line: (line) => line === 'ready',
+      }),
+    );
+    await component.waitReady();
+    assert.equal(component.readyLine, 'ready');
+    assert.equal(component.exitStatus, undefined);
+    assert.equal(await component.stop('SIGKILL'), 'SIGKILL');
+    assert.equal(component.exitStatus, 'SIGKILL');
+    assert.equal(component.logs(), 'ready');
   });
 });
