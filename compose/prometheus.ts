@@ -8,8 +8,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { localPrometheusConfig, PROMETHEUS_FLAGS } from '@mesh-stack/observability/scrape';
 import { stringify } from 'yaml';
-import { localPrometheusConfig, PROMETHEUS_FLAGS } from '../observability/prometheus/src/scrape/jobs.ts';
 import { toComposeAddresses } from './topology.ts';
 
 export const COMPOSE_PROMETHEUS_CONFIG = join(import.meta.dirname, 'prometheus.yml');

@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { SLOS } from '@mesh-stack/observability/rules';
 import { localBaseUrl } from '@mesh-stack/stack';
 import ts from 'typescript';
-import { SLOS } from '../observability/prometheus/src/rules/slo.ts';
 import {
   buildProfile,
   DEFAULT_PEAK_RATE,

@@ -7,9 +7,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { relative } from 'node:path';
+import { WEBHOOK_BASE_URL } from '@mesh-stack/observability/alertmanager';
 import { SERVICE_NAMES } from '@mesh-stack/stack';
 import { REPO_ROOT } from '@mesh-stack/tools';
-import { WEBHOOK_BASE_URL } from '../observability/prometheus/src/alertmanager.ts';
 import { type AlertSink, describeNotification, startAlertSink } from './lib/stack/alert-sink.ts';
 import { prefixed, terminalPrinter } from './lib/stack/terminal.ts';
 import { type ComponentFailure, type StackHandle, type StackUrls, startStack } from './lib/stack.ts';

@@ -11,13 +11,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { ENVIRONMENTS, PROMETHEUS_FLAGS } from '@mesh-stack/observability/scrape';
 import { resolveTelemetryConfig } from '@mesh-stack/service-kit/telemetry';
 import { BACKEND_PORTS, CALL_EDGES, DEPENDENCY_URL_ENV, LOCAL_PORTS, SERVICE_NAMES } from '@mesh-stack/stack';
 import { GO_TOOLS } from '@mesh-stack/tools';
 import { parse } from 'yaml';
 import { COMPOSE_PROMETHEUS_CONFIG, renderComposePrometheusConfig } from '../compose/prometheus.ts';
 import { COMPOSE_HOST_BY_PORT, COMPOSE_SERVICE, composeAddress } from '../compose/topology.ts';
-import { ENVIRONMENTS, PROMETHEUS_FLAGS } from '../observability/prometheus/src/scrape/jobs.ts';
 import { configSchema as orderConfig } from '../services/order-service/src/config.ts';
 import { configSchema as paymentConfig } from '../services/payment-service/src/config.ts';
 import { configSchema as userConfig } from '../services/user-service/src/config.ts';

@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { ORDER_FLOW, SLOS } from '@mesh-stack/observability/rules';
 import { GO_TOOLS } from '@mesh-stack/tools';
 import { parse, stringify } from 'yaml';
-import { ORDER_FLOW, SLOS } from '../prometheus/src/rules/slo.ts';
 
 const GATEWAY_PATH = join(import.meta.dirname, 'gateway.yaml');
 const TAIL_SAMPLING = 'tail_sampling';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LoadSummary, StepSummary } from '@mesh-stack/loadtest/driver';
 import { listDashboardQueries, renderDashboards } from '@mesh-stack/observability/dashboards';
-import { errorBudget, SLOS } from '@mesh-stack/observability/slo';
+import { errorBudget, SLOS } from '@mesh-stack/observability/rules';
 import { cssColour, loadDashboards } from './dashboards/model.ts';
 import {
   expandVariables,

@@ -9,10 +9,10 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RULES_DIR } from '@mesh-stack/observability/prometheus';
 import { HTTP_DURATION_BUCKETS_SECONDS, LABEL, METRIC } from '@mesh-stack/service-kit/contract';
 import { DEBIAN_TOOLS, GO_TOOLS } from '@mesh-stack/tools';
 import { stringify } from 'yaml';
-import { RULES_DIR } from '../../observability/prometheus/src/render.ts';
 import { freePort } from '../../scripts/lib/stack/port-check.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');

@@ -31,16 +31,23 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LoadSummary, runLoad } from '@mesh-stack/loadtest/driver';
-import { SYMPTOM_ALERT } from '@mesh-stack/observability/alerts';
 import { listDashboardQueries, resolveQuery } from '@mesh-stack/observability/dashboards';
-import { BURN_WINDOWS, errorBudget, ORDER_FLOW, SLO_ALERT, SLO_RECORD, SLOS } from '@mesh-stack/observability/slo';
+import { TARGET_LABEL } from '@mesh-stack/observability/promql';
+import {
+  ALERT_LABEL,
+  BURN_WINDOWS,
+  errorBudget,
+  ORDER_FLOW,
+  SLO_ALERT,
+  SLO_RECORD,
+  SLOS,
+  SYMPTOM_ALERT,
+} from '@mesh-stack/observability/rules';
 import { checkReportAgainstLiveStack } from '@mesh-stack/report/verify';
 import { EXEMPLAR_TRACE_ID_LABEL, METRIC, spanName } from '@mesh-stack/service-kit/contract';
 import { CALL_EDGES, FAULTS_PATH, type ServiceName } from '@mesh-stack/stack';
 import { CHROMIUM_ARGS, DEBIAN_TOOLS } from '@mesh-stack/tools';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { ALERT_LABEL } from '../../observability/prometheus/src/rules/model.ts';
-import { TARGET_LABEL } from '../../observability/prometheus/src/targets.ts';
 import { type AlertNotification, type AlertSink, startAlertSink } from '../../scripts/lib/stack/alert-sink.ts';
 import { LOCAL_FAULT_INJECTION_TOKEN } from '../../scripts/lib/stack/components.ts';
 import { portMapping, TEST_PORT_OFFSETS } from '../../scripts/lib/stack/ports.ts';

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { RULE_FILES } from '@mesh-stack/observability/prometheus';
+import { stackCatalog } from '@mesh-stack/observability/rules';
+import { ENVIRONMENTS } from '@mesh-stack/observability/scrape';
 import { METRIC } from '@mesh-stack/service-kit/contract';
 import { parse } from 'yaml';
-import { RULE_FILES } from '../../prometheus/src/render.ts';
-import { ENVIRONMENTS } from '../../prometheus/src/scrape/jobs.ts';
-import { stackCatalog } from '../../prometheus/src/stack-catalog.ts';
 import {
   DASHBOARDS,
   DASHBOARDS_DIR,

@@ -13,11 +13,9 @@
  *   never shows green), exemplars requested on every quantile of a histogram the services attach trace exemplars to.
  */
 
+import type { Catalog } from '@mesh-stack/observability/promql';
+import { checkExpression, checkVariableQuery, inspectExpression, TARGET_LABEL } from '@mesh-stack/observability/promql';
 import { METRIC } from '@mesh-stack/service-kit/contract';
-import type { Catalog } from '../../prometheus/src/catalog.ts';
-import { checkExpression, checkVariableQuery } from '../../prometheus/src/promql/check.ts';
-import { inspectExpression } from '../../prometheus/src/promql/inspect.ts';
-import { TARGET_LABEL } from '../../prometheus/src/targets.ts';
 import { type DashboardJson, panelsOf } from './index.ts';
 import { DATASOURCE_VARIABLE, PROMETHEUS_DATASOURCE } from './lib/datasources.ts';
 

@@ -3,6 +3,7 @@
  * and the Watchdog feeds a heartbeat receiver. Webhooks point at loopback placeholders: replace them with
  * your pager, ticketing and dead-man's-switch integrations.
  */
+import { SERVICE_IDENTITY, TARGET_LABEL } from '@mesh-stack/observability/promql';
 import type { ServiceName } from '@mesh-stack/stack';
 import { META_ALERT } from './rules/meta.ts';
 import { ALERT_LABEL, type Severity } from './rules/model.ts';
@@ -10,7 +11,6 @@ import { OUTAGE_ALERT } from './rules/outage.ts';
 import { RECONCILIATION_ALERT } from './rules/reconciliation.ts';
 import { SLO_ALERT } from './rules/slo.ts';
 import { SYMPTOM_ALERT } from './rules/symptoms.ts';
-import { SERVICE_IDENTITY, TARGET_LABEL } from './targets.ts';
 
 export const RECEIVER = {
   page: 'page',

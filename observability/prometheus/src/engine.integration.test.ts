@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { listDashboardQueries, resolveQuery } from '@mesh-stack/observability/dashboards';
 import { DEBIAN_TOOLS } from '@mesh-stack/tools';
 import { stringify } from 'yaml';
 import { freePort } from '../../../scripts/lib/stack/port-check.ts';
-import { listDashboardQueries, resolveQuery } from '../../grafana/src/index.ts';
 import { RULES_DIR } from './render.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { checkExpression } from '@mesh-stack/observability/promql';
 import { DEBIAN_TOOLS, GO_TOOLS } from '@mesh-stack/tools';
 import { parse, stringify } from 'yaml';
 import {
@@ -20,7 +21,6 @@ import {
   type RenderedTestFile,
   renderedAlerts,
 } from './audit.ts';
-import { checkExpression } from './promql/check.ts';
 import {
   KUBERNETES_CONFIG_PATH,
   LOCAL_CONFIG_PATH,

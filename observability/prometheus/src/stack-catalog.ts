@@ -2,8 +2,7 @@
  * @module The catalog for this stack: contract, runtime and external metrics plus the series our recording
  * rules write; `ALERTS` also carries the labels our alert rules set (e.g. `slo`).
  */
-import { buildCatalog, type Catalog } from './catalog.ts';
-import { PROMETHEUS_METRIC } from './external-metrics.ts';
+import { buildCatalog, type Catalog, PROMETHEUS_METRIC } from '@mesh-stack/observability/promql';
 import { alertRules, type RuleFile, recordedSeries } from './rules/model.ts';
 
 export const stackCatalog = (ruleFiles: readonly RuleFile[]): Catalog => {

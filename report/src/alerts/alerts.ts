@@ -2,8 +2,7 @@
  * @module Alerts that were pending or firing during the window, from Prometheus's synthetic `ALERTS` series, with
  * the summary and runbook of their rule (from `/api/v1/rules`, falling back to the rule source's runbook pattern).
  */
-import { ALWAYS_FIRING } from '@mesh-stack/observability/alerts';
-import { runbookUrl } from '../../../observability/prometheus/src/rules/model.ts';
+import { ALWAYS_FIRING, runbookUrl } from '@mesh-stack/observability/rules';
 import type { InstantSample, Labels, PrometheusClient, RangeSeries, RuleGroupInfo } from '../sources/prometheus.ts';
 
 export type AlertState = 'pending' | 'firing';

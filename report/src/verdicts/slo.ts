@@ -8,7 +8,7 @@
  * source for the window, and the report says which rules are missing.
  */
 
-import { errorBudget, SLO_RECORD, SLOS, type SloDefinition, sliErrorRatioExpr } from '@mesh-stack/observability/slo';
+import { errorBudget, SLO_RECORD, SLOS, type SloDefinition, sliErrorRatioExpr } from '@mesh-stack/observability/rules';
 import { METRIC } from '@mesh-stack/service-kit/contract';
 import type { PrometheusClient } from '../sources/prometheus.ts';
 

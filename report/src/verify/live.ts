@@ -7,7 +7,7 @@
  * const { problems } = await checkReportAgainstLiveStack({ window: { fromMs, toMs }, prometheusUrl, jaegerUrl, out });
  * assert.deepEqual(problems, []);
  */
-import { errorBudget, SLOS } from '@mesh-stack/observability/slo';
+import { errorBudget, SLOS } from '@mesh-stack/observability/rules';
 import { alertKey } from '../alerts/alerts.ts';
 import type { ReportData } from '../build.ts';
 import { jaegerClient } from '../sources/jaeger.ts';

@@ -7,16 +7,24 @@
  * failures such as UO and UH). Each panel picks the side that answers its question.
  */
 import {
+  eq,
   ISTIO_LABEL,
   ISTIO_METRIC,
   ISTIO_VALUE,
   LINKERD_LABEL,
   LINKERD_METRIC,
   LINKERD_VALUE,
+  type Matcher,
+  ne,
+  nre,
   PROMETHEUS_METRIC,
-} from '../../../prometheus/src/external-metrics.ts';
-import { eq, type Matcher, ne, nre, quantile, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
-import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
+  quantile,
+  rate,
+  re,
+  sel,
+  sumBy,
+  TARGET_LABEL,
+} from '@mesh-stack/observability/promql';
 import { type DashboardSpec, type PanelSpec, queryVariable } from '../lib/spec.ts';
 
 const istio = ISTIO_METRIC.requests.name;

@@ -2,15 +2,20 @@
  * @module Stack overview: the golden signals of every service, the order flow's business outcomes and how
  * much error budget each SLO has left. The first dashboard to open.
  */
+import {
+  count,
+  oneOf,
+  PROMETHEUS_METRIC,
+  quantile,
+  rate,
+  re,
+  sel,
+  sumBy,
+  TARGET_LABEL,
+} from '@mesh-stack/observability/promql';
+import { ALERT_LABEL, SLO_RECORD, STUCK_PENDING_AGE_SECONDS, THRESHOLD } from '@mesh-stack/observability/rules';
 import { LABEL, METRIC, RUNTIME_METRIC } from '@mesh-stack/service-kit/contract';
 import { SERVICE_NAMES } from '@mesh-stack/stack';
-import { PROMETHEUS_METRIC } from '../../../prometheus/src/external-metrics.ts';
-import { count, oneOf, quantile, rate, re, sel, sumBy } from '../../../prometheus/src/promql/build.ts';
-import { ALERT_LABEL } from '../../../prometheus/src/rules/model.ts';
-import { STUCK_PENDING_AGE_SECONDS } from '../../../prometheus/src/rules/reconciliation.ts';
-import { SLO_RECORD } from '../../../prometheus/src/rules/slo.ts';
-import { THRESHOLD } from '../../../prometheus/src/rules/symptoms.ts';
-import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
 import { environmentVariables, errorRatio, JOB_MATCHER, latency, requestRate } from '../lib/queries.ts';
 import { type DashboardSpec, higherIsBetter, lowerIsBetter, queryVariable } from '../lib/spec.ts';
 import { BUDGET_LEFT_THRESHOLDS } from './slo.ts';

@@ -2,32 +2,30 @@
  * @module Is the telemetry itself healthy? Span export from the services' SDKs, the collector's receivers,
  * exporters and queues, span metrics, and Prometheus's own scrapes and rule evaluations.
  */
-import { LABEL, METRIC } from '@mesh-stack/service-kit/contract';
-import { SERVICE_NAMES } from '@mesh-stack/stack';
 import {
   ALERTMANAGER_METRIC,
   ALERTS_LABEL,
+  aggregateBy,
   COLLECTOR_LABEL,
   COLLECTOR_METRIC,
-  PROMETHEUS_LABEL,
-  PROMETHEUS_METRIC,
-  SPANMETRICS_LABEL,
-  SPANMETRICS_METRIC,
-} from '../../../prometheus/src/external-metrics.ts';
-import {
-  aggregateBy,
   eq,
   ne,
   oneOf,
   orZeroPerGroup,
+  PROMETHEUS_LABEL,
+  PROMETHEUS_METRIC,
   rate,
   re,
+  SPANMETRICS_LABEL,
+  SPANMETRICS_METRIC,
   sel,
   sumBy,
-} from '../../../prometheus/src/promql/build.ts';
-import { META_THRESHOLD } from '../../../prometheus/src/rules/meta.ts';
-import { SCRAPE_JOB } from '../../../prometheus/src/scrape/jobs.ts';
-import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
+  TARGET_LABEL,
+} from '@mesh-stack/observability/promql';
+import { META_THRESHOLD } from '@mesh-stack/observability/rules';
+import { SCRAPE_JOB } from '@mesh-stack/observability/scrape';
+import { LABEL, METRIC } from '@mesh-stack/service-kit/contract';
+import { SERVICE_NAMES } from '@mesh-stack/stack';
 import { type DashboardSpec, lowerIsBetter } from '../lib/spec.ts';
 
 /** Alertmanager's label naming the failing integration (webhook, pagerduty, slack…). */

@@ -2,7 +2,6 @@
  * @module One service in depth, templated by `job`: RED per route, the latency distribution with exemplars
  * (click through to the trace in Jaeger), its dependencies and retries, its database, and the Node runtime.
  */
-import { LABEL, METRIC, RUNTIME_METRIC } from '@mesh-stack/service-kit/contract';
 import {
   bucket,
   count,
@@ -13,8 +12,9 @@ import {
   sel,
   sum,
   sumBy,
-} from '../../../prometheus/src/promql/build.ts';
-import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
+  TARGET_LABEL,
+} from '@mesh-stack/observability/promql';
+import { LABEL, METRIC, RUNTIME_METRIC } from '@mesh-stack/service-kit/contract';
 import {
   environmentVariables,
   errorRatio,

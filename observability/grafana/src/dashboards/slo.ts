@@ -2,17 +2,15 @@
  * @module SLOs: budget left, the error ratio against the objective, and the burn rates the alerts watch,
  * window pair by window pair, so an on-call engineer sees why an alert fired and how fast the budget goes.
  */
-import { ALERTS_LABEL, PROMETHEUS_METRIC } from '../../../prometheus/src/external-metrics.ts';
-import { eq, oneOf, re, sel } from '../../../prometheus/src/promql/build.ts';
-import { ALERT_LABEL } from '../../../prometheus/src/rules/model.ts';
+import { ALERTS_LABEL, eq, oneOf, PROMETHEUS_METRIC, re, sel, TARGET_LABEL } from '@mesh-stack/observability/promql';
 import {
+  ALERT_LABEL,
   BURN_WINDOWS,
   SLO_ALERT,
   SLO_ERROR_RATIO_PERIOD,
   SLO_PERIOD_DAYS,
   SLO_RECORD,
-} from '../../../prometheus/src/rules/slo.ts';
-import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
+} from '@mesh-stack/observability/rules';
 import { ENVIRONMENT_MATCHERS, environmentVariables } from '../lib/queries.ts';
 import { type DashboardSpec, higherIsBetter, lowerIsBetter, type PanelSpec, queryVariable } from '../lib/spec.ts';
 

@@ -1,19 +1,19 @@
 /**
  * @module RED queries over the contract's HTTP histograms, shared by the overview and service dashboards.
  */
-import { LABEL, METRIC } from '@mesh-stack/service-kit/contract';
-import { PROMETHEUS_METRIC } from '../../../prometheus/src/external-metrics.ts';
 import {
   count,
   type Matcher,
+  PROMETHEUS_METRIC,
   quantile,
   rate,
   ratioOrZero,
   re,
   sel,
   sumBy,
-} from '../../../prometheus/src/promql/build.ts';
-import { TARGET_LABEL } from '../../../prometheus/src/targets.ts';
+  TARGET_LABEL,
+} from '@mesh-stack/observability/promql';
+import { LABEL, METRIC } from '@mesh-stack/service-kit/contract';
 import { queryVariable } from './spec.ts';
 
 const server = METRIC.httpServerRequestDuration.name;

@@ -4,20 +4,27 @@
  * longer arriving from a service that serves traffic, rules failing to evaluate, notifications failing, the
  * collector's export queue about to overflow.
  */
-import { METRIC } from '@mesh-stack/service-kit/contract';
-import { LOCAL_PORTS } from '@mesh-stack/stack';
 import {
   ALERTMANAGER_METRIC,
+  aggregateBy,
   COLLECTOR_LABEL,
   COLLECTOR_METRIC,
+  count,
+  eq,
+  increase,
   PROMETHEUS_LABEL,
   PROMETHEUS_METRIC,
+  rate,
+  SERVICE_IDENTITY,
   SPANMETRICS_LABEL,
   SPANMETRICS_METRIC,
-} from '../external-metrics.ts';
-import { aggregateBy, count, eq, increase, rate, sel, sumBy } from '../promql/build.ts';
+  sel,
+  sumBy,
+  TARGET_LABEL,
+} from '@mesh-stack/observability/promql';
+import { METRIC } from '@mesh-stack/service-kit/contract';
+import { LOCAL_PORTS } from '@mesh-stack/stack';
 import { SCRAPE_JOB } from '../scrape/jobs.ts';
-import { SERVICE_IDENTITY, TARGET_LABEL } from '../targets.ts';
 import { ALERT_PREFIX, type AlertRule, type AlertTestCase, type InputSeries, type RuleGroup } from './model.ts';
 import { SERVICE_REQUEST_RATE } from './outage.ts';
 import { humanize, humanizePercentage } from './traffic.ts';

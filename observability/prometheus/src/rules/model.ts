@@ -2,7 +2,7 @@
  * @module The shape of recording rules, alerts and their promtool unit tests, as data. The generator renders
  * them to Prometheus rule files and promtool test files; the checks read the rendered files back.
  */
-import type { RecordedSeries } from '../catalog.ts';
+import type { RecordedSeries } from '@mesh-stack/observability/promql';
 
 /** monitoring-mixins severities: `critical` pages, `warning` opens a ticket, `info` is not routed. */
 export type Severity = 'critical' | 'warning' | 'info';

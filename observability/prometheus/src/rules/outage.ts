@@ -7,11 +7,20 @@
  * - MeshStackSLIMissing: the service served requests in the last day but its SLI series are gone (process down,
  *   metrics endpoint broken, or a restart after which nobody reaches it).
  */
+import {
+  count,
+  eq,
+  oneOf,
+  PROMETHEUS_METRIC,
+  rate,
+  re,
+  SERVICE_IDENTITY,
+  sel,
+  sumBy,
+  TARGET_LABEL,
+} from '@mesh-stack/observability/promql';
 import { METRIC } from '@mesh-stack/service-kit/contract';
 import { LOCAL_PORTS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
-import { PROMETHEUS_METRIC } from '../external-metrics.ts';
-import { count, eq, oneOf, rate, re, sel, sumBy } from '../promql/build.ts';
-import { SERVICE_IDENTITY, TARGET_LABEL } from '../targets.ts';
 import {
   ALERT_PREFIX,
   type AlertRule,

@@ -7,10 +7,9 @@
  * new order can join it, and the mechanism meant to fix it without a human has stopped. It is inhibited while
  * payment-service is down (MeshStackServiceDown already pages for that cause, and the reconciler defers on it).
  */
+import { aggregateBy, eq, SERVICE_IDENTITY, sel, TARGET_LABEL } from '@mesh-stack/observability/promql';
 import { METRIC } from '@mesh-stack/service-kit/contract';
 import { LOCAL_PORTS } from '@mesh-stack/stack';
-import { aggregateBy, eq, sel } from '../promql/build.ts';
-import { SERVICE_IDENTITY, TARGET_LABEL } from '../targets.ts';
 import { ALERT_PREFIX, type AlertRule, type AlertTestCase, type InputSeries, type RuleGroup } from './model.ts';
 import { humanizeDuration } from './traffic.ts';
 

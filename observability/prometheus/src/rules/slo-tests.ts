@@ -3,10 +3,9 @@
  * budget must read are computed here from that traffic with the model in traffic.ts (counts per window, Prometheus's
  * extrapolation under 2.x and 3.x range semantics, `for:` state), never copied from the rules' output.
  */
+import { bucket, count, LE, TARGET_LABEL } from '@mesh-stack/observability/promql';
 import { LABEL, METRIC } from '@mesh-stack/service-kit/contract';
 import { LOCAL_PORTS, type ServiceName } from '@mesh-stack/stack';
-import { bucket, count, LE } from '../promql/build.ts';
-import { TARGET_LABEL } from '../targets.ts';
 import { ALERT_LABEL, type AlertExpectation, type AlertTestCase, type ExprCheck, type Severity } from './model.ts';
 import {
   BURN_WINDOWS,

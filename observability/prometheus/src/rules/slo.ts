@@ -8,10 +8,23 @@
  * hour weigh by their traffic, not by their duration (an average of 5-minute ratios would weigh them equally).
  * The promtool cases are in slo-tests.ts.
  */
+import {
+  bucket,
+  count,
+  eq,
+  increase,
+  LE,
+  type Matcher,
+  ne,
+  rate,
+  re,
+  SERVICE_IDENTITY,
+  sel,
+  sumBy,
+  TARGET_LABEL,
+} from '@mesh-stack/observability/promql';
 import { HTTP_DURATION_BUCKETS_SECONDS, LABEL, LABEL_VALUE, METRIC } from '@mesh-stack/service-kit/contract';
 import { SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
-import { bucket, count, eq, increase, LE, type Matcher, ne, rate, re, sel, sumBy } from '../promql/build.ts';
-import { SERVICE_IDENTITY, TARGET_LABEL } from '../targets.ts';
 import { ALERT_LABEL, ALERT_PREFIX, type AlertRule, type RecordingRule, type Severity } from './model.ts';
 
 export type SloKind = 'availability' | 'latency';

@@ -4,19 +4,27 @@
  * firing and a silent promtool case; every ratio alert also has a minimum-traffic guard (and a case showing too
  * little traffic stays silent), and the ones that hover around their threshold keep firing through a short dip.
  */
-import { LABEL, METRIC, RUNTIME_METRIC } from '@mesh-stack/service-kit/contract';
-import { LOCAL_PORTS } from '@mesh-stack/stack';
 import {
   COLLECTOR_LABEL,
   COLLECTOR_METRIC,
+  count,
+  eq,
   ISTIO_LABEL,
   ISTIO_METRIC,
   ISTIO_VALUE,
+  increase,
+  ne,
   PROMETHEUS_METRIC,
-} from '../external-metrics.ts';
-import { count, eq, increase, ne, rate, re, sel, sumBy } from '../promql/build.ts';
+  rate,
+  re,
+  SERVICE_IDENTITY,
+  sel,
+  sumBy,
+  TARGET_LABEL,
+} from '@mesh-stack/observability/promql';
+import { LABEL, METRIC, RUNTIME_METRIC } from '@mesh-stack/service-kit/contract';
+import { LOCAL_PORTS } from '@mesh-stack/stack';
 import { SCRAPE_JOB } from '../scrape/jobs.ts';
-import { SERVICE_IDENTITY, TARGET_LABEL } from '../targets.ts';
 import { ALWAYS_FIRING, META_ALERT } from './meta.ts';
 import { ALERT_PREFIX, type AlertRule, type AlertTestCase, type InputSeries, type RuleGroup } from './model.ts';
 import { humanizePercentage } from './traffic.ts';

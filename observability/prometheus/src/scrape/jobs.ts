@@ -3,8 +3,8 @@
  * stack.ts) and Kubernetes (pod service discovery, Istio metrics merging, the Linkerd proxy job).
  * `job` is always the service name, so rules and dashboards work unchanged in both places.
  */
+import { TARGET_LABEL } from '@mesh-stack/observability/promql';
 import { BACKEND_PORTS, LOCAL_PORTS, METRICS_PATH, SERVICE_NAMES } from '@mesh-stack/stack';
-import { TARGET_LABEL } from '../targets.ts';
 
 export const SCRAPE_JOB = {
   /** The collector's own telemetry (accepted, refused, sent, queue). */

@@ -3,8 +3,8 @@
  * prom-client's runtime metrics, documented external metrics, and the series our recording rules write.
  */
 import { LABEL, METRIC, type MetricType, RUNTIME_METRIC } from '@mesh-stack/service-kit/contract';
+import { bucket, count, LE, sum } from './build.ts';
 import { ALL_EXTERNAL_METRICS } from './external-metrics.ts';
-import { bucket, count, LE, sum } from './promql/build.ts';
 import { ALL_TARGET_LABELS } from './targets.ts';
 
 export interface KnownSeries {

@@ -2,7 +2,7 @@
  * @module The contract check: an expression must parse, and name only metrics and labels in the catalog.
  * Counters must sit inside `rate`, `irate` or `increase`. Used for every dashboard query and every rule.
  */
-import type { Catalog } from '../catalog.ts';
+import type { Catalog } from './catalog.ts';
 import { inspectExpression, parseLabelValuesQuery } from './inspect.ts';
 
 const COUNTER_FUNCTIONS = new Set(['rate', 'irate', 'increase']);
