@@ -47,8 +47,9 @@ export class ServiceProcess extends ComponentProcess {
         faultInjectionToken: TEST_FAULT_INJECTION_TOKEN,
         dependencies,
         // Spans go nowhere unless a test brings an OTLP receiver (OTEL_TRACES_EXPORTER=otlp plus an endpoint);
-        // `info` whatever the developer's LOG_LEVEL, because the `listening` line is an info line.
-        env: { LOG_LEVEL: 'info', ...env },
+        // `info` whatever the developer's LOG_LEVEL, because the `listening` line is an info line; the flags of
+        // the service's start script only, whatever NODE_OPTIONS the test run has (`npm start` passes them on).
+        env: { LOG_LEVEL: 'info', NODE_OPTIONS: '', ...env },
         ready: { line: (line) => listeningPorts(line) !== undefined },
       }),
     );

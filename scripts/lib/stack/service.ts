@@ -19,10 +19,10 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** What SIGTERM may take beyond the drain before SIGKILL. */
 const STOP_MARGIN_MS = 5_000;
 /**
- * Set by the test runner in its children; inherited, they would make a service started from a test behave like a
- * test file itself. A service runs with the flags of its own start script only.
+ * Set by the test runner in the test files' processes; inherited, it would make a service started from a test (or
+ * from a stack a test starts) behave like a test file itself.
  */
-const RUNNER_VARIABLES = ['NODE_TEST_CONTEXT', 'NODE_OPTIONS'];
+const RUNNER_VARIABLE = 'NODE_TEST_CONTEXT';
 
 export interface ServiceLaunch {
   readonly name: ServiceName;
@@ -54,7 +54,7 @@ const serviceArgs = (service: ServiceName): string[] => {
 
 const serviceEnv = (launch: ServiceLaunch): NodeJS.ProcessEnv => {
   const inherited: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of RUNNER_VARIABLES) delete inherited[name];
+  delete inherited[RUNNER_VARIABLE];
   const { name, ports, otlpEndpoint, dependencies } = launch;
   return {
     ...inherited,
