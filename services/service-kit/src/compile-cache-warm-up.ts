@@ -24,7 +24,7 @@ const fail = (message: string): never => {
   process.exit(1);
 };
 
-if (process.env.NODE_COMPILE_CACHE === undefined) fail('NODE_COMPILE_CACHE is not set: nothing would be kept');
+if (!process.env.NODE_COMPILE_CACHE) fail('NODE_COMPILE_CACHE is not set: nothing would be kept');
 const adminPort = process.env.ADMIN_PORT ?? fail('ADMIN_PORT is not set');
 const dataDir = mkdtempSync(join(tmpdir(), 'compile-cache-warm-up-'));
 const service = spawn(process.execPath, ['src/main.ts'], {
