@@ -1,6 +1,7 @@
 /**
  * Chaos test of the order flow (issue 9), on the real three-service stack, SQLite and PostgreSQL. Orders arrive at
- * a steady, low rate (10/s: faults, not load, are under test) while services are killed, slowed down or made to fail.
+ * a steady, low rate (10/s: faults, not load, are under test) while services are killed, frozen (SIGSTOP), slowed
+ * down or made to fail.
  * Afterwards, within a bounded time and without anyone touching anything, the databases must agree:
  * every order is `paid` or `payment_failed`, one payment per order, no payment without an order, succeeded payments =
  * paid orders; and every client that repeated its request with its Idempotency-Key got one and the same order.
@@ -232,6 +233,57 @@ for (const backend of DATABASE_BACKENDS) {
     // or may not go on to charge; the reconciler finds out which once the latency is gone.
     it('converges after payment latency far beyond the request deadline, orders without a key included', (t) =>
       convergesAfterFaults(t, { addedLatencyMs: 3 * REQUEST_DEADLINE_MS }, 4000));
+
+    // A frozen process (SIGSTOP: a GC death spiral, a stuck host) accepts connections and never answers, unlike a dead
+    // one: only the attempt timeouts and the request deadline stand between it and every caller's requests.
+    it('answers within its deadline while payment-service is frozen (SIGSTOP), and converges once it thaws', async (t) => {
+      await setFaults({});
+      const sampler = sampleLedger(t);
+      const load = steadyLoad({
+        orderServiceUrl: stack.order.url,
+        userIds,
+        ratePerSecond: RATE_PER_SECOND,
+        keyShare: 0.5,
+        retryWindowMs: RETRY_WINDOW_MS,
+      });
+      let faultsEndedAt = performance.now();
+      const payment = stack.payment;
+      try {
+        await sleep(2000);
+        payment.signal('SIGSTOP');
+        try {
+          await sleep(1000);
+          for (let probe = 0; probe < 3; probe++) {
+            const ready = await requestJson(`${stack.order.adminUrl}/health/ready`);
+            assert.equal(ready.status, 200, ready.text);
+            const startedAt = performance.now();
+            const write = await requestJson<{ status: number }>(`${stack.order.url}/orders`, {
+              method: 'POST',
+              headers: { 'idempotency-key': crypto.randomUUID() },
+              body: {
+                userId: userIds[2],
+                currency: 'EUR',
+                items: [{ sku: 'FROZEN', quantity: 1, unitAmountMinor: 100 }],
+              },
+            });
+            const answeredInMs = performance.now() - startedAt;
+            t.diagnostic(`write while frozen: ${write.status} in ${Math.round(answeredInMs)} ms`);
+            // The payment may have reached the frozen process: the outcome is unknown, never a guess.
+            assert.equal(write.status, 503, write.text);
+            assert.equal(write.headers.get('content-type'), 'application/problem+json');
+            // Bounded by the deadline (plus scheduling slack on a busy machine), never by the frozen callee.
+            assert.ok(answeredInMs < REQUEST_DEADLINE_MS + 2000, `a write took ${Math.round(answeredInMs)} ms`);
+          }
+        } finally {
+          payment.signal('SIGCONT');
+        }
+        faultsEndedAt = performance.now();
+        await sleep(2000);
+      } finally {
+        await load.stop();
+      }
+      await assertConverges(t, load.clients, sampler, faultsEndedAt);
+    });
 
     it('stays ready and answers while payment-service and user-service are down', async () => {
       const placed = await requestJson<{ id: string; userId: string }>(`${stack.order.url}/orders`, {
