@@ -14,10 +14,12 @@
  * IPC); with `--soak=SECONDS`, resident memory over a sustained run at 80% of saturation. Results go to
  * `results.json` with a chart of the ratios (`telemetry-tax.svg`, chart.ts) in `bench/results/`.
  *
- * Flags: `--quick` (short runs; results in bench/results/quick), `--only=light|orders`, `--soak=SECONDS`,
+ * Flags: `--quick` (short runs; results in bench/results/quick), `--only=light|orders`, `--soak=SECONDS`
+ * (`--soak-variants=a,b` to soak only those),
  * `--open-load=FRACTION` (of the slowest variant's saturation; default 0.5), `--out=DIR`,
  * `--server-node-args="--max-semi-space-size=4"` (extra flags for every server process),
- * `--chart-from=results.json` (re-render the chart only), `--profile` (CPU profiles of the 100% variants; of the
+ * `--chart-from=results.json` (re-render the chart only), `--profile` (CPU profiles of the light route bare,
+ * unsampled and at 100%, and of the order flow at 100%; of the
  * main thread only for the worker variants),
  * `--high-priority` (run at `nice -10`, so other work on a shared machine disturbs the measurement less; root only).
  */
@@ -54,6 +56,8 @@ const { values: flags } = parseArgs({
     'high-priority': { type: 'boolean', default: false },
     /** Also run every variant for this many seconds at 80% of saturation and report its resident memory. */
     soak: { type: 'string', default: '0' },
+    /** Only these variants soak (comma-separated names): a 10-minute soak of every variant takes two hours. */
+    'soak-variants': { type: 'string' },
     /** Open-model rate as a fraction of the slowest variant's saturation. */
     'open-load': { type: 'string', default: '0.5' },
     /** Where results.json and telemetry-tax.svg go. [default=bench/results, bench/results/quick with --quick] */
@@ -101,6 +105,7 @@ const OPEN_LOAD_FRACTION = Number(flags['open-load']);
 /** The soak runs at this fraction of the slowest variant's saturation (the issue's "sustained load"). */
 const SOAK_LOAD_FRACTION = 0.8;
 const SOAK_SECONDS = Number(flags.soak);
+const SOAK_VARIANTS = flags['soak-variants']?.split(',').map((name) => name.trim());
 /** Idle resident memory is read this long after the process is ready, once start-up garbage is collected. */
 const IDLE_SETTLE_MS = 1_000;
 const SERVER_NODE_ARGS = (flags['server-node-args'] ?? '').split(' ').filter((arg) => arg !== '');
@@ -197,6 +202,7 @@ const measure = async (title: string, baseline: string, variants: readonly Varia
   if (SOAK_SECONDS > 0) {
     const soakRate = Math.max(1, Math.round(SOAK_LOAD_FRACTION * slowest));
     for (const variant of variants) {
+      if (SOAK_VARIANTS !== undefined && !SOAK_VARIANTS.includes(variant.name)) continue;
       const entry = rounds.get(variant.name) as VariantRounds;
       const started = await variant.start();
       await sleep(IDLE_SETTLE_MS);
@@ -342,7 +348,7 @@ const profile = async (
   const dir = join(HERE, '..', 'profiles', title.replaceAll(/[^a-z0-9]+/gi, '-'));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const variant = await makeVariant(['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const variant = await makeVariant([...SERVER_NODE_ARGS, '--cpu-prof', `--cpu-prof-dir=${dir}`]);
   const { target, stop, pids } = await variant.start();
   await closedRun(target, CONNECTIONS, seconds);
   await stop();
@@ -363,8 +369,14 @@ const profile = async (
 if (flags.profile) {
   rmSync(join(HERE, '..', 'profiles'), { recursive: true, force: true });
   if (flags.only === undefined || flags.only === 'light') {
-    // The worker variant's profile is its main thread's: what moving the export off the request thread saved.
-    for (const variant of ['hono-telemetry', 'hono-telemetry-worker'] as const) {
+    // Bare and unsampled side by side say what telemetry costs when nothing is sampled; the worker variant's profile
+    // is its main thread's: what moving the export off the request thread saved.
+    for (const variant of [
+      'hono-bare',
+      'hono-telemetry-unsampled',
+      'hono-telemetry',
+      'hono-telemetry-worker',
+    ] as const) {
       await profile(variant, async (nodeArgs) => lightVariant(variant, nodeArgs), CLOSED_SECONDS);
     }
   }
