@@ -129,9 +129,36 @@ const parseJson = (text: string): unknown => {
 };
 
 /** Which signal stopped an attempt: the deadline (expired, or cancelled with our caller) before the attempt's own. */
-const abortCause = (attemptTimer: AbortSignal, deadline: Deadline): AbortCause => {
+const abortCause = (attemptTimedOut: boolean, deadline: Deadline): AbortCause => {
   if (deadline.signal.aborted) return deadline.remainingMs() <= 0 ? 'deadline_exceeded' : 'canceled';
-  return attemptTimer.aborted ? 'attempt_timeout' : undefined;
+  return attemptTimedOut ? 'attempt_timeout' : undefined;
+};
+
+/**
+ * One attempt's signal: aborts after `timeoutMs` (a `TimeoutError`, as `AbortSignal.timeout` would) or when the
+ * call's deadline does, and lets go of both when disposed. Not `AbortSignal.any([AbortSignal.timeout(), ...])`:
+ * fetch leaves its abort listener on the signal it is given, Node keeps a composite signal with a listener alive
+ * until it aborts, and once its timer signal has been collected it never does. Measured under load: order-service's
+ * heap grew by about 1 KB per order for ever (3 AbortSignals with their Sets and WeakRefs), docs/scaling.md "Memory".
+ */
+const attemptSignal = (timeoutMs: number, deadline: AbortSignal) => {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, timeoutMs);
+  const onDeadline = () => controller.abort(deadline.reason);
+  if (deadline.aborted) onDeadline();
+  else deadline.addEventListener('abort', onDeadline, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => timedOut,
+    dispose: () => {
+      clearTimeout(timer);
+      deadline.removeEventListener('abort', onDeadline);
+    },
+  };
 };
 
 /**
@@ -179,8 +206,8 @@ export const createServiceClient = ({
     for (let resendCount = 0; resendCount < maxAttempts; resendCount++) {
       if (deadline.expired()) break;
       const attempt: OutgoingAttempt = { peerService, method, route, url, resendCount };
-      const attemptTimer = AbortSignal.timeout(attemptTimeoutMs);
-      const signal = AbortSignal.any([attemptTimer, deadline.signal]);
+      const attemptAbort = attemptSignal(attemptTimeoutMs, deadline.signal);
+      const { signal } = attemptAbort;
       let answer: ServiceResponse | undefined;
       const outcome = await telemetry.client.attempt(attempt, async (propagation) => {
         const headers = outgoingHeaders({
@@ -202,7 +229,9 @@ export const createServiceClient = ({
           return classified;
         } catch (error) {
           answer = undefined;
-          return classifyError(error, abortCause(attemptTimer, deadline));
+          return classifyError(error, abortCause(attemptAbort.timedOut(), deadline));
+        } finally {
+          attemptAbort.dispose();
         }
       });
       if (answer !== undefined) return answer;
