@@ -2,11 +2,10 @@
  * @module `npm run bench`: the telemetry tax, measured side by side in one run.
  *
  * Light route (`GET /users/:id` from memory): plain node:http, bare Hono, and Hono with full telemetry under the
- * production profile (parent-based, 10% at the entry), at 100% sampling (in-thread and from a worker thread) and
- * with nothing sampled, exporting to a real OTLP/HTTP receiver. Order flow: the three services with telemetry off,
- * then the same sampling profiles. Servers run on CPU 0 (a worker thread too: it shares the server's core), the
- * load generator and receiver on CPU 1 (`taskset`). Variants alternate within each round, so drift over the run
- * hits every variant alike; medians are reported.
+ * production profile (parent-based, 10% at the entry), at 100% sampling and with nothing sampled, exporting to a
+ * real OTLP/HTTP receiver. Order flow: the three services with telemetry off, then the same three sampling
+ * profiles. Servers run on CPU 0, the load generator and receiver on CPU 1 (`taskset`). Variants alternate within
+ * each round, so drift over the run hits every variant alike; medians are reported.
  *
  * Per variant: saturation throughput and server CPU per request (closed model, autocannon); p50/p99/p99.9 latency
  * from the intended send time (open model, open-load.ts); event-loop delay p99 of every server process during the
@@ -19,8 +18,7 @@
  * `--open-load=FRACTION` (of the slowest variant's saturation; default 0.5), `--out=DIR`,
  * `--server-node-args="--max-semi-space-size=4"` (extra flags for every server process),
  * `--chart-from=results.json` (re-render the chart only), `--profile` (CPU profiles of the light route bare,
- * unsampled and at 100%, and of the order flow at 100%; of the
- * main thread only for the worker variants),
+ * unsampled and at 100%, and of the order flow at 100%),
  * `--high-priority` (run at `nice -10`, so other work on a shared machine disturbs the measurement less; root only).
  */
 import { spawnSync } from 'node:child_process';
@@ -267,7 +265,6 @@ const LIGHT_DESCRIPTIONS: Record<LightVariant, string> = {
   'hono-bare': 'Hono on @hono/node-server, no telemetry',
   'hono-telemetry-production': 'production: parent-based, 10% at the entry',
   'hono-telemetry': 'every request sampled and exported',
-  'hono-telemetry-worker': 'every request sampled, exported from a worker thread',
   'hono-telemetry-unsampled': 'full telemetry, nothing sampled',
 };
 
@@ -369,31 +366,21 @@ const profile = async (
 if (flags.profile) {
   rmSync(join(HERE, '..', 'profiles'), { recursive: true, force: true });
   if (flags.only === undefined || flags.only === 'light') {
-    // Bare and unsampled side by side say what telemetry costs when nothing is sampled; the worker variant's profile
-    // is its main thread's: what moving the export off the request thread saved.
-    for (const variant of [
-      'hono-bare',
-      'hono-telemetry-unsampled',
-      'hono-telemetry',
-      'hono-telemetry-worker',
-    ] as const) {
+    // Bare and unsampled side by side say what telemetry costs when nothing is sampled.
+    for (const variant of ['hono-bare', 'hono-telemetry-unsampled', 'hono-telemetry'] as const) {
       await profile(variant, async (nodeArgs) => lightVariant(variant, nodeArgs), CLOSED_SECONDS);
     }
   }
   if (flags.only === undefined || flags.only === 'orders') {
     const { orderFlowVariants } = await import('./order-flow.ts');
-    const telemetryVariant =
-      (name: string) =>
-      async (nodeArgs: readonly string[]): Promise<Variant> => {
-        const telemetry = (await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs })).find(
-          (variant) => variant.name === name,
-        );
-        if (!telemetry) throw new Error(`no ${name} variant`);
-        return telemetry;
-      };
-    for (const name of ['services-telemetry', 'services-telemetry-worker']) {
-      await profile(name, telemetryVariant(name), 4 * CLOSED_SECONDS);
-    }
+    const telemetryVariant = async (nodeArgs: readonly string[]): Promise<Variant> => {
+      const telemetry = (await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs })).find(
+        (variant) => variant.name === 'services-telemetry',
+      );
+      if (!telemetry) throw new Error('no services-telemetry variant');
+      return telemetry;
+    };
+    await profile('services-telemetry', telemetryVariant, 4 * CLOSED_SECONDS);
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * @module The light route used to measure the telemetry tax: `GET /users/:id` answering a small JSON document from
  * memory, shaped like user-service's read path, in the variants of {@link LIGHT_VARIANTS} served by the same process
- * entry. `hono-telemetry-worker` is `hono-telemetry` exporting from a worker thread (`exportInWorker`).
+ * entry.
  */
 import { createServer, type Server } from 'node:http';
 import { serve } from '@hono/node-server';
@@ -19,7 +19,6 @@ export const LIGHT_VARIANTS = [
   'hono-bare',
   'hono-telemetry-production',
   'hono-telemetry',
-  'hono-telemetry-worker',
   'hono-telemetry-unsampled',
 ] as const;
 export type LightVariant = (typeof LIGHT_VARIANTS)[number];
@@ -74,9 +73,7 @@ export const startLightServer = async (
         // this process is the entry and its ratio decides.
         ...(variant === 'hono-telemetry-production'
           ? { env: PRODUCTION_SAMPLING }
-          : { sampler: variant === 'hono-telemetry-unsampled' ? 'always_off' : 'always_on' }),
-        // Same spans as hono-telemetry; OTLP encoding and sending move to a worker thread (worker-export.ts).
-        exportInWorker: variant === 'hono-telemetry-worker',
+          : { sampler: variant === 'hono-telemetry' ? 'always_on' : 'always_off' }),
         ...(otlpEndpoint ? { tracesEndpoint: `${otlpEndpoint}/v1/traces` } : {}),
       });
       app.use(httpServerTelemetry({ metrics }));

@@ -2,7 +2,7 @@
  * @module Order-flow benchmark variants: the three real services (order-service calling user-service and
  * payment-service, each with its own SQLite file), once with telemetry off (`MESH_STACK_TELEMETRY=off`: no
  * middleware, no metrics, no spans), then with full telemetry exporting to the OTLP receiver under the production
- * profile (10% at the entry), at 100% sampling (also with export from a worker thread), and with nothing sampled.
+ * profile (10% at the entry), at 100% sampling, and with nothing sampled.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,7 +120,6 @@ export const ORDER_FLOW_VARIANTS = [
   'services-bare',
   'services-production',
   'services-telemetry',
-  'services-telemetry-worker',
   'services-unsampled',
 ] as const;
 export type OrderFlowVariantName = (typeof ORDER_FLOW_VARIANTS)[number];
@@ -141,10 +140,6 @@ export const orderFlowVariants = async ({
     'services-telemetry': {
       description: 'every request sampled and exported',
       env: { ...exporting, OTEL_TRACES_SAMPLER: 'always_on' },
-    },
-    'services-telemetry-worker': {
-      description: 'every request sampled, exported from a worker thread',
-      env: { ...exporting, OTEL_TRACES_SAMPLER: 'always_on', MESH_STACK_EXPORT_IN_WORKER: 'true' },
     },
     'services-unsampled': {
       description: 'full telemetry, nothing sampled',

@@ -14,7 +14,6 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { type OtlpReceiver, startOtlpReceiver } from '../../../../test/support/otlp-receiver.ts';
-import { EXPORT_IN_WORKER_ENV, resolveTelemetryConfig } from './config.ts';
 import { createServiceMetrics, type ServiceMetrics } from './metrics.ts';
 import { startTelemetry, type Telemetry } from './sdk.ts';
 import { SpanRecordDecoder, SpanRecordEncoder } from './span-record.ts';
@@ -98,27 +97,6 @@ const finishedSpans = (): ReadableSpan[] => {
   server.end();
   return exporter.getFinishedSpans();
 };
-
-describe(`${EXPORT_IN_WORKER_ENV}`, () => {
-  const resolve = (env: Record<string, string>, exportInWorker?: boolean) =>
-    resolveTelemetryConfig(
-      { serviceName: 's', serviceVersion: '1' },
-      exportInWorker === undefined ? {} : { exportInWorker },
-      env,
-    );
-
-  it('is off unless set to true; a code option wins; anything else is a warning', () => {
-    assert.equal(resolve({}).config.exportInWorker, false);
-    assert.equal(resolve({ [EXPORT_IN_WORKER_ENV]: 'TRUE' }).config.exportInWorker, true);
-    assert.equal(resolve({ [EXPORT_IN_WORKER_ENV]: 'true' }, false).config.exportInWorker, false);
-    const invalid = resolve({ [EXPORT_IN_WORKER_ENV]: 'yes' });
-    assert.equal(invalid.config.exportInWorker, false);
-    assert.deepEqual(
-      invalid.warnings.map((warning) => warning.variable),
-      [EXPORT_IN_WORKER_ENV],
-    );
-  });
-});
 
 describe('span records', () => {
   it('rebuild spans the OTLP protobuf serializer encodes to the bytes of the original spans', () => {

@@ -30,8 +30,6 @@ const QUEUE_FULL: Attributes = { [ATTR_ERROR_TYPE]: 'queue_full' };
 const EXPORT_FAILED: Attributes = { [ATTR_ERROR_TYPE]: 'export_failed' };
 
 const WORKER_ENTRY = new URL('./worker-export-thread.ts', import.meta.url);
-/** The worker's name, which Node also gives its OS thread (Linux: `/proc/<pid>/task/<tid>/comm`, 15 characters). */
-export const EXPORT_THREAD_NAME = 'otlp-export';
 
 export interface WorkerSpanProcessorOptions {
   /** Full OTLP/HTTP traces URL. */
@@ -74,7 +72,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
       .addCallback((result) => result.observe(this.#buffer.length + this.#inFlight));
     const workerData: ExportWorkerData = { tracesEndpoint, exportTimeoutMillis: batch.exportTimeoutMillis };
     // No inherited `--import`/`--cpu-prof`: preloads meant for the application (probes, test guards) stay out.
-    this.#worker = new Worker(WORKER_ENTRY, { workerData, execArgv: [], name: EXPORT_THREAD_NAME });
+    this.#worker = new Worker(WORKER_ENTRY, { workerData, execArgv: [], name: 'otlp-span-export' });
     this.#worker.unref();
     this.#worker.on('message', (answer: FromWorker) => this.#onAnswer(answer));
     this.#worker.on('error', (error) => this.#onGone(`failed: ${error.message}`));
