@@ -46,11 +46,6 @@ export interface TelemetryConfig {
   /** Ratio for the `*traceidratio` samplers, 0..1. */
   readonly samplerRatio: number;
   readonly batch: BatchSpanProcessorConfig;
-  /**
-   * `MESH_STACK_EXPORT_IN_WORKER=true`: encode and send spans from a worker thread instead of the request thread
-   * (worker-export.ts), same batch settings and exporter. Off by default; `npm run bench` measures both.
-   */
-  readonly exportInWorker: boolean;
   /** `OTEL_LOG_LEVEL` for the SDK's own diagnostics. */
   readonly diagLogLevel: 'none' | 'error' | 'warn' | 'info' | 'debug' | 'verbose' | 'all';
 }
@@ -77,8 +72,6 @@ export const PRODUCTION_SAMPLING = {
   OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
   OTEL_TRACES_SAMPLER_ARG: '0.1',
 } as const satisfies { OTEL_TRACES_SAMPLER: SamplerName; OTEL_TRACES_SAMPLER_ARG: string };
-/** Not an `OTEL_*` name: the specification reserves those, and this switch is the kit's own. */
-export const EXPORT_IN_WORKER_ENV = 'MESH_STACK_EXPORT_IN_WORKER';
 const DIAG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'] as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -167,17 +160,6 @@ export const resolveTelemetryConfig = (
       options.batch?.exportTimeoutMillis ?? positiveInteger('OTEL_BSP_EXPORT_TIMEOUT', DEFAULT_OTEL_BSP_EXPORT_TIMEOUT),
   };
 
-  const inWorkerRaw = text(EXPORT_IN_WORKER_ENV)?.toLowerCase();
-  let exportInWorker = options.exportInWorker ?? false;
-  if (options.exportInWorker === undefined && inWorkerRaw !== undefined) {
-    if (inWorkerRaw === 'true' || inWorkerRaw === 'false') exportInWorker = inWorkerRaw === 'true';
-    else
-      warnings.push({
-        variable: EXPORT_IN_WORKER_ENV,
-        message: `expected "true" or "false", got "${inWorkerRaw}"; using false`,
-      });
-  }
-
   const diagRaw = text('OTEL_LOG_LEVEL')?.toLowerCase();
   const diagLogLevel = options.diagLogLevel ?? DIAG_LEVELS.find((level) => level === diagRaw) ?? 'warn';
 
@@ -193,7 +175,6 @@ export const resolveTelemetryConfig = (
       sampler,
       samplerRatio,
       batch,
-      exportInWorker,
       diagLogLevel,
     },
     warnings,

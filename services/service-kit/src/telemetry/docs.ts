@@ -3,7 +3,6 @@
  * when the committed file differs from what this renders.
  */
 
-import { EXPORT_IN_WORKER_ENV } from './config.ts';
 import {
   ALL_METRICS,
   EXEMPLAR_TRACE_ID_LABEL,
@@ -87,7 +86,6 @@ export const renderTelemetryDocs = (): string =>
     `| \`OTEL_SPAN_EVENT_COUNT_LIMIT\`, \`OTEL_SPAN_LINK_COUNT_LIMIT\` | ${DEFAULT_SPAN_EVENT_COUNT_LIMIT}, ${DEFAULT_SPAN_LINK_COUNT_LIMIT} | events and links per span |`,
     "| `OTEL_LOG_LEVEL` | `warn` | the SDK's own diagnostics: one JSON line each on stderr (`component: opentelemetry-sdk`), a repeated message at most once a minute with a `suppressed` count |",
     "| `MESH_STACK_TELEMETRY` | on | `off` removes all telemetry (no middleware, spans or `/metrics`): the benchmark's bare baseline only |",
-    `| \`${EXPORT_IN_WORKER_ENV}\` | \`false\` | \`true\` encodes and sends spans from a worker thread (the same exporter, batch settings and \`otel_sdk_*\` metrics; \`OTEL_BSP_MAX_QUEUE_SIZE\` bounds the spans buffered plus those handed to the worker); \`npm run bench\` measures it against the in-thread processor (the \`*-telemetry-worker\` variants) |`,
     '',
     "Each service's `main.ts` calls `setupTelemetry()` and hands what it returns to everything it builds (apps, clients,",
     'database, logger, server): nothing is global and nothing is monkey-patched (no instrumentation-http, no `--import`',

@@ -30,7 +30,6 @@ import { countingExporter, exportHealthMeterProvider } from './export-health.ts'
 import type { ServiceMetrics } from './metrics.ts';
 import { createPropagator } from './propagation.ts';
 import { resolveSpanLimits } from './span-limits.ts';
-import { WorkerSpanProcessor } from './worker-export.ts';
 
 /** `service.instance.id` is still incubating in the semantic conventions, so it is copied here. */
 const ATTR_SERVICE_INSTANCE_ID = 'service.instance.id';
@@ -128,29 +127,19 @@ export const startTelemetry = (options: StartTelemetryOptions): Telemetry => {
     };
     if (fromEnv.attributes[ATTR_SERVICE_INSTANCE_ID] === undefined)
       own[ATTR_SERVICE_INSTANCE_ID] = config.serviceInstanceId;
-    // Opt-in: the same exporter in a worker thread (worker-export.ts). An exporter passed in code cannot move to
-    // another thread, so it keeps the in-thread processor.
-    const inWorker = config.exportInWorker && options.exporter === undefined;
-    const spanProcessor = inWorker
-      ? new WorkerSpanProcessor({
-          tracesEndpoint: config.tracesEndpoint,
-          batch: config.batch,
-          metrics: options.metrics,
-        })
-      : new BatchSpanProcessor({
-          exporter: countingExporter(
-            options.exporter ?? new OTLPTraceExporter({ url: config.tracesEndpoint }),
-            options.metrics,
-          ),
-          ...config.batch,
-          selfObsMeterProvider: exportHealthMeterProvider(options.metrics),
-        });
+    const exporter = options.exporter ?? new OTLPTraceExporter({ url: config.tracesEndpoint });
     provider = new TracerProvider({
       resource: fromEnv.merge(resourceFromAttributes(own)),
       sampler: createSampler(config.sampler, config.samplerRatio),
       // Bounded spans whatever a handler or a client puts in them (OTEL_*_LIMIT, see span-limits.ts).
       spanLimits,
-      spanProcessors: [spanProcessor],
+      spanProcessors: [
+        new BatchSpanProcessor({
+          exporter: countingExporter(exporter, options.metrics),
+          ...config.batch,
+          selfObsMeterProvider: exportHealthMeterProvider(options.metrics),
+        }),
+      ],
     });
     trace.setGlobalTracerProvider(provider);
   }
