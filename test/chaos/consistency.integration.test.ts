@@ -75,6 +75,16 @@ for (const backend of DATABASE_BACKENDS) {
       assert.equal(response.status, 200, response.text);
     };
 
+    /** Orders at RATE_PER_SECOND from the four users; `keyShare` of the clients send an Idempotency-Key and repeat. */
+    const ordersAtSteadyRate = (keyShare: number) =>
+      steadyLoad({
+        orderServiceUrl: stack.order.url,
+        userIds,
+        ratePerSecond: RATE_PER_SECOND,
+        keyShare,
+        retryWindowMs: RETRY_WINDOW_MS,
+      });
+
     /** Reads the ledger every SAMPLE_INTERVAL_MS and keeps the worst charged-but-pending count seen, until stopped. */
     const sampleLedger = (t: TestContext) => {
       let worst = 0;
@@ -168,13 +178,7 @@ for (const backend of DATABASE_BACKENDS) {
     it('converges after payment-service, then order-service mid-payment, are killed with SIGKILL', async (t) => {
       await setFaults({ addedLatencyMs: 300 });
       const sampler = sampleLedger(t);
-      const load = steadyLoad({
-        orderServiceUrl: stack.order.url,
-        userIds,
-        ratePerSecond: RATE_PER_SECOND,
-        keyShare: 0.8,
-        retryWindowMs: RETRY_WINDOW_MS,
-      });
+      const load = ordersAtSteadyRate(0.8);
       let faultsEndedAt = performance.now();
       try {
         await sleep(3000);
@@ -208,13 +212,7 @@ for (const backend of DATABASE_BACKENDS) {
     ) => {
       await setFaults(faults);
       const sampler = sampleLedger(t);
-      const load = steadyLoad({
-        orderServiceUrl: stack.order.url,
-        userIds,
-        ratePerSecond: RATE_PER_SECOND,
-        keyShare: 0.5,
-        retryWindowMs: RETRY_WINDOW_MS,
-      });
+      const load = ordersAtSteadyRate(0.5);
       let faultsEndedAt = performance.now();
       try {
         await sleep(durationMs);
@@ -239,13 +237,7 @@ for (const backend of DATABASE_BACKENDS) {
     it('answers within its deadline while payment-service is frozen (SIGSTOP), and converges once it thaws', async (t) => {
       await setFaults({});
       const sampler = sampleLedger(t);
-      const load = steadyLoad({
-        orderServiceUrl: stack.order.url,
-        userIds,
-        ratePerSecond: RATE_PER_SECOND,
-        keyShare: 0.5,
-        retryWindowMs: RETRY_WINDOW_MS,
-      });
+      const load = ordersAtSteadyRate(0.5);
       let faultsEndedAt = performance.now();
       const payment = stack.payment;
       try {
