@@ -224,6 +224,7 @@ const measure = async (title: string, baseline: string, variants: readonly Varia
             startMiB: (first.get(name)?.memory.rss ?? Number.NaN) / MIB,
             endMiB: sample.memory.rss / MIB,
             peakMiB: (peak.get(name) ?? Number.NaN) / MIB,
+            heapUsedEndMiB: sample.memory.heapUsed / MIB,
           },
         ]),
       );

@@ -33,8 +33,14 @@ export interface VariantRounds {
   readonly startupMs: Record<string, number[]>;
   /** Failed requests over every run of the variant. */
   failures: number;
-  /** After `--soak`: resident memory by process at the soak's start and end, and its peak. */
-  soak?: Record<string, { readonly startMiB: number; readonly endMiB: number; readonly peakMiB: number }>;
+  /**
+   * After `--soak`: resident memory by process at the soak's start and end, and its peak; the heap in use at the end
+   * (garbage included), which tells a heap filling up to its cap from memory outside the heap.
+   */
+  soak?: Record<
+    string,
+    { readonly startMiB: number; readonly endMiB: number; readonly peakMiB: number; readonly heapUsedEndMiB?: number }
+  >;
 }
 
 export interface SuiteResults {
@@ -196,7 +202,8 @@ export const processLines = (suite: SuiteResults): string[] =>
             `(heap used ${fixed(median(variant.heapUsedLoadMiB[process] ?? []), 0)} MiB), ` +
             `ready ${fixed(median(variant.startupMs[process] ?? []), 0)} ms after spawn` +
             (soak
-              ? `, soak ${fixed(soak.startMiB, 0)} → ${fixed(soak.endMiB, 0)} MiB (peak ${fixed(soak.peakMiB, 0)})`
+              ? `, soak ${fixed(soak.startMiB, 0)} → ${fixed(soak.endMiB, 0)} MiB (peak ${fixed(soak.peakMiB, 0)}` +
+                (soak.heapUsedEndMiB === undefined ? ')' : `, heap used at the end ${fixed(soak.heapUsedEndMiB, 0)})`)
               : '')
           );
         })
