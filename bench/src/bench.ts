@@ -17,8 +17,8 @@
  * (`--soak-variants=a,b` to soak only those),
  * `--open-load=FRACTION` (of the slowest variant's saturation; default 0.5), `--out=DIR`,
  * `--server-node-args="--max-semi-space-size=4"` (extra flags for every server process),
- * `--chart-from=results.json` (re-render the chart only), `--profile` (CPU profiles of the light route bare,
- * unsampled and at 100%, and of the order flow at 100%),
+ * `--chart-from=results.json` (re-render the chart only), `--profile` (CPU profiles of both suites bare,
+ * unsampled and at 100%),
  * `--high-priority` (run at `nice -10`, so other work on a shared machine disturbs the measurement less; root only).
  */
 import { spawnSync } from 'node:child_process';
@@ -374,14 +374,19 @@ if (flags.profile) {
   }
   if (flags.only === undefined || flags.only === 'orders') {
     const { orderFlowVariants } = await import('./order-flow.ts');
-    const telemetryVariant = async (nodeArgs: readonly string[]): Promise<Variant> => {
-      const telemetry = (await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs })).find(
-        (variant) => variant.name === 'services-telemetry',
-      );
-      if (!telemetry) throw new Error('no services-telemetry variant');
-      return telemetry;
-    };
-    await profile('services-telemetry', telemetryVariant, 4 * CLOSED_SECONDS);
+    const orderFlowVariant =
+      (name: string) =>
+      async (nodeArgs: readonly string[]): Promise<Variant> => {
+        const variant = (await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs })).find(
+          (candidate) => candidate.name === name,
+        );
+        if (!variant) throw new Error(`no ${name} variant`);
+        return variant;
+      };
+    // Bare and unsampled side by side say where the always-on part goes (the production profile costs about as much).
+    for (const name of ['services-bare', 'services-unsampled', 'services-telemetry']) {
+      await profile(name, orderFlowVariant(name), 4 * CLOSED_SECONDS);
+    }
   }
 }
 
