@@ -1,16 +1,17 @@
 /**
  * The services' Dockerfiles, parsed with dockerfile-ast (the parser behind the Docker language server) and held
- * to the project's rules: multi-stage, pinned base images, production dependencies only, a non-root user, a
- * health check on the admin port, the same entry point as `npm start`, and a build context that holds what
- * they copy and nothing else.
+ * to the project's rules: multi-stage, pinned base images, an image that holds the production bundle alone (no
+ * node_modules, no sources), a non-root user, a health check on the admin port, and a build context that holds
+ * what they copy and nothing else. scripts/lib/build/bundle.integration.test.ts runs the bundles.
  */
 import assert from 'node:assert/strict';
 import { existsSync, globSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { HEALTH_PATHS, LOCAL_PORTS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
 import { type Copy, type Dockerfile, DockerfileParser, type Instruction, type JSONInstruction } from 'dockerfile-ast';
+import { bundlePath } from '../scripts/lib/build/bundle.ts';
 import { REPO_ROOT } from './support/compose-file.ts';
 
 // The package's typings declare an ES default export, but it is `module.exports = factory`: load it as CommonJS.
@@ -62,15 +63,30 @@ describe('service Dockerfiles', () => {
         );
       });
 
-      it('installs only this workspace’s production dependencies, without install scripts', () => {
+      it('installs from the lockfile without install scripts: this workspace and the root’s build tool', () => {
         const runs = keyword(dockerfile.getInstructions(), 'RUN').map((run) => args(run).join(' '));
         const install = runs.find((run) => run.includes('npm ci'));
         assert.ok(install, 'npm ci from the lockfile');
-        assert.match(install, /--omit=dev/);
         assert.match(install, /--ignore-scripts/);
+        assert.match(install, /--include-workspace-root/);
         const workspace = readJson<{ name: string }>(`services/${name}/package.json`).name;
         assert.match(install, new RegExp(`--workspace ${workspace.replace('/', '\\/')}( |$)`));
         assert.ok(!runs.some((run) => /npm (install|i) /.test(run)), 'never npm install: the lockfile decides');
+        assert.ok(
+          runs.includes(`node scripts/build.ts ${name}`),
+          `the build stage bundles the service: ${runs.join(' | ')}`,
+        );
+      });
+
+      it('runs the bundle alone: the final stage copies only the build stage’s dist folder', () => {
+        const copies = keyword(last, 'COPY') as Copy[];
+        assert.ok(copies.length > 0);
+        const dist = relative(REPO_ROOT, join(bundlePath(name), '..'));
+        for (const copy of copies) {
+          assert.equal(copy.getFromFlag()?.getValue(), 'build', 'only from the build stage');
+          assert.deepEqual(args(copy).slice(0, -1), [`/app/${dist}/`], 'the bundle folder, no node_modules');
+        }
+        assert.ok(!keyword(last, 'RUN').some((run) => args(run).join(' ').includes('npm')), 'no npm in the image');
       });
 
       it('copies every workspace manifest (npm ci checks the lockfile against all of them)', () => {
@@ -80,8 +96,15 @@ describe('service Dockerfiles', () => {
         for (const manifest of ['package.json', 'package-lock.json', ...workspacePackageFiles()]) {
           assert.ok(copied.includes(manifest), `COPY ${manifest}`);
         }
-        assert.ok(copied.includes(`services/${name}/src`));
-        assert.ok(copied.includes('services/service-kit/src'));
+        for (const source of [
+          `services/${name}/src`,
+          'services/service-kit/src',
+          'stack/src',
+          'scripts/build.ts',
+          'scripts/lib/build/bundle.ts',
+        ]) {
+          assert.ok(copied.includes(source), `COPY ${source}`);
+        }
       });
 
       it('runs as the unprivileged node user', () => {
@@ -110,16 +133,12 @@ describe('service Dockerfiles', () => {
         assert.ok(probe.includes(`'${HEALTH_PATHS.live}'`), probe);
       });
 
-      it('starts exactly as the workspace’s start script, in exec form', () => {
+      it('starts the bundle with node as PID 1, in exec form', () => {
         const [cmd] = dockerfile.getCMDs();
         assert.ok(cmd, 'CMD');
-        const start = readJson<{ scripts: { start: string } }>(`services/${name}/package.json`).scripts.start;
-        assert.deepEqual(jsonArgs(cmd), start.split(/\s+/), 'exec form (node is PID 1 and receives SIGTERM)');
+        assert.deepEqual(jsonArgs(cmd), ['node', basename(bundlePath(name))], 'exec form (node receives SIGTERM)');
         const [workdir] = keyword(last, 'WORKDIR').map(args).at(-1) ?? [];
-        assert.equal(workdir, `/app/services/${name}`, 'npm start runs from the workspace directory');
-        for (const entry of start.split(/\s+/).filter((token) => token.endsWith('.ts'))) {
-          assert.ok(existsSync(join(REPO_ROOT, 'services', name, entry)), `${entry} exists`);
-        }
+        assert.equal(workdir, '/app', 'the bundle is copied to /app');
       });
 
       it('copies only what .dockerignore lets into the build context, and that exists', () => {

@@ -17,6 +17,7 @@
  * (`--soak-variants=a,b` to soak only those),
  * `--open-load=FRACTION` (of the slowest variant's saturation; default 0.5), `--out=DIR`,
  * `--server-node-args="--max-semi-space-size=4"` (extra flags for every server process),
+ * `--source` (the order flow's services from `src/main.ts` rather than the production bundles the images run),
  * `--chart-from=results.json` (re-render the chart only), `--profile` (CPU profiles of both suites bare,
  * unsampled and at 100%),
  * `--high-priority` (run at `nice -10`, so other work on a shared machine disturbs the measurement less; root only).
@@ -62,6 +63,8 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     /** Extra flags for every server process, e.g. `--max-semi-space-size=4` (docs/scaling.md §5). */
     'server-node-args': { type: 'string', default: '' },
+    /** Run the order flow's services from their TypeScript sources instead of the production bundles. */
+    source: { type: 'boolean', default: false },
     /** Only re-render the chart from an existing results.json (next to it). */
     'chart-from': { type: 'string' },
   },
@@ -206,13 +209,17 @@ const measure = async (title: string, baseline: string, variants: readonly Varia
       await sleep(IDLE_SETTLE_MS);
       const first = await sampleAll(started);
       const peak = new Map([...first].map(([name, sample]) => [name, sample.memory.rss]));
+      const everyMinute = new Map([...first].map(([name]) => [name, [] as number[]]));
       // Resident memory every ten seconds of the soak, so a slow climb shows as a trend and a spike as a peak.
       const slice = Math.min(10, SOAK_SECONDS);
       let failures = 0;
       for (let elapsed = 0; elapsed < SOAK_SECONDS; elapsed += slice) {
         failures += (await openLoad(started.target, soakRate, CONNECTIONS, slice)).failures;
-        for (const [name, sample] of await sampleAll(started))
+        const minuteEnded = Math.floor((elapsed + slice) / 60) > Math.floor(elapsed / 60);
+        for (const [name, sample] of await sampleAll(started)) {
           peak.set(name, Math.max(peak.get(name) ?? 0, sample.memory.rss));
+          if (minuteEnded) everyMinute.get(name)?.push(sample.memory.rss / MIB);
+        }
       }
       const last = await sampleAll(started);
       await started.stop();
@@ -225,6 +232,9 @@ const measure = async (title: string, baseline: string, variants: readonly Varia
             endMiB: sample.memory.rss / MIB,
             peakMiB: (peak.get(name) ?? Number.NaN) / MIB,
             heapUsedEndMiB: sample.memory.heapUsed / MIB,
+            heapTotalEndMiB: sample.memory.heapTotal / MIB,
+            externalEndMiB: sample.memory.external / MIB,
+            everyMinuteMiB: everyMinute.get(name) ?? [],
           },
         ]),
       );
@@ -309,7 +319,7 @@ if (flags.only === undefined || flags.only === 'orders') {
   const orders = await measure(
     'order flow',
     'services-bare',
-    await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs: SERVER_NODE_ARGS }),
+    await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs: SERVER_NODE_ARGS, source: flags.source }),
   );
   report(orders);
   suites.push(orders);
@@ -377,9 +387,9 @@ if (flags.profile) {
     const orderFlowVariant =
       (name: string) =>
       async (nodeArgs: readonly string[]): Promise<Variant> => {
-        const variant = (await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs })).find(
-          (candidate) => candidate.name === name,
-        );
+        const variant = (
+          await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs, source: flags.source })
+        ).find((candidate) => candidate.name === name);
         if (!variant) throw new Error(`no ${name} variant`);
         return variant;
       };

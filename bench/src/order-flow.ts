@@ -2,7 +2,8 @@
  * @module Order-flow benchmark variants: the three real services (order-service calling user-service and
  * payment-service, each with its own SQLite file), once with telemetry off (`MESH_STACK_TELEMETRY=off`: no
  * middleware, no metrics, no spans), then with full telemetry exporting to the OTLP receiver under the production
- * profile (10% at the entry), at 100% sampling, and with nothing sampled.
+ * profile (10% at the entry), at 100% sampling, and with nothing sampled. Each service runs from its production
+ * bundle (`dist/main.mjs`, built first), as the images do; `source: true` runs `src/main.ts` instead.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +11,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PRODUCTION_SAMPLING } from '@mesh-stack/service-kit/telemetry';
 import { HEALTH_PATHS, type ServiceName } from '@mesh-stack/stack';
+import { bundleService } from '../../scripts/lib/build/bundle.ts';
 import { freePort } from '../../scripts/lib/stack/port-check.ts';
 import { cpuSecondsOf, startJsonChild } from './processes.ts';
 import type { Variant } from './variant.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
-const mainPath = (name: ServiceName) => join(REPO_ROOT, 'services', name, 'src', 'main.ts');
+const sourcePath = (name: ServiceName) => join(REPO_ROOT, 'services', name, 'src', 'main.ts');
 
 /** Polls readiness often enough that the start-up time it reports is within a few ms of the truth. */
 const READY_POLL_MS = 10;
@@ -39,9 +41,14 @@ export interface OrderFlowOptions {
   readonly serverCpu: number;
   /** Extra node flags for every service, e.g. `--cpu-prof`. */
   readonly nodeArgs?: readonly string[];
+  /** Run the TypeScript sources rather than the production bundles. [default=false] */
+  readonly source?: boolean;
 }
 
+type EntryPoints = Readonly<Record<ServiceName, string>>;
+
 const startServices = async (
+  entryPoints: EntryPoints,
   telemetryEnv: Record<string, string>,
   serverCpu: number,
   nodeArgs: readonly string[] = [],
@@ -63,7 +70,7 @@ const startServices = async (
   };
   const start = async (name: ServiceName, [port, adminPort]: number[], extra: Record<string, string> = {}) => {
     const spawnedAt = performance.now();
-    const child = await startJsonChild([mainPath(name)], {
+    const child = await startJsonChild([entryPoints[name]], {
       cpu: serverCpu,
       nodeArgs,
       env: { ...common, PORT: String(port), ADMIN_PORT: String(adminPort), ...extra },
@@ -126,7 +133,11 @@ export const orderFlowVariants = async ({
   otlpEndpoint,
   serverCpu,
   nodeArgs,
+  source = false,
 }: OrderFlowOptions): Promise<Variant[]> => {
+  const names: ServiceName[] = ['user-service', 'payment-service', 'order-service'];
+  const paths = await Promise.all(names.map((name) => (source ? sourcePath(name) : bundleService(name))));
+  const entryPoints = Object.fromEntries(names.map((name, index) => [name, paths[index]])) as EntryPoints;
   const exporting = { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint };
   // The load carries no traceparent: order-service is the entry and decides; its callees follow its decision.
   const sampling: Record<OrderFlowVariantName, { description: string; env: Record<string, string> }> = {
@@ -149,6 +160,7 @@ export const orderFlowVariants = async ({
     description: sampling[name].description,
     start: () =>
       startServices(
+        entryPoints,
         name === 'services-bare' ? { MESH_STACK_TELEMETRY: 'off' } : sampling[name].env,
         serverCpu,
         nodeArgs,

@@ -34,12 +34,21 @@ export interface VariantRounds {
   /** Failed requests over every run of the variant. */
   failures: number;
   /**
-   * After `--soak`: resident memory by process at the soak's start and end, and its peak; the heap in use at the end
-   * (garbage included), which tells a heap filling up to its cap from memory outside the heap.
+   * After `--soak`: resident memory by process at the soak's start and end, its peak and its value every minute (flat
+   * or still rising); the heap in use and committed at the end (garbage included) and V8's external memory, which
+   * tell a heap filling up to its cap from memory outside the heap.
    */
   soak?: Record<
     string,
-    { readonly startMiB: number; readonly endMiB: number; readonly peakMiB: number; readonly heapUsedEndMiB?: number }
+    {
+      readonly startMiB: number;
+      readonly endMiB: number;
+      readonly peakMiB: number;
+      readonly heapUsedEndMiB?: number;
+      readonly heapTotalEndMiB?: number;
+      readonly externalEndMiB?: number;
+      readonly everyMinuteMiB?: readonly number[];
+    }
   >;
 }
 
@@ -203,7 +212,13 @@ export const processLines = (suite: SuiteResults): string[] =>
             `ready ${fixed(median(variant.startupMs[process] ?? []), 0)} ms after spawn` +
             (soak
               ? `, soak ${fixed(soak.startMiB, 0)} → ${fixed(soak.endMiB, 0)} MiB (peak ${fixed(soak.peakMiB, 0)}` +
-                (soak.heapUsedEndMiB === undefined ? ')' : `, heap used at the end ${fixed(soak.heapUsedEndMiB, 0)})`)
+                (soak.heapUsedEndMiB === undefined ? ')' : `, heap used at the end ${fixed(soak.heapUsedEndMiB, 0)})`) +
+                (soak.heapTotalEndMiB === undefined
+                  ? ''
+                  : ` (heap committed ${fixed(soak.heapTotalEndMiB, 0)}, external ${fixed(soak.externalEndMiB ?? Number.NaN, 0)} MiB)`) +
+                (soak.everyMinuteMiB === undefined
+                  ? ''
+                  : ` [every minute: ${soak.everyMinuteMiB.map((mib) => fixed(mib, 0)).join(', ')}]`)
               : '')
           );
         })

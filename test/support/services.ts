@@ -32,6 +32,8 @@ export interface StartServiceOptions {
   ports?: ServicePorts;
   /** order-service's user-service and payment-service. */
   dependencies?: { readonly userService: string; readonly paymentService: string };
+  /** Run this JavaScript file (a production bundle) instead of the service's start script. */
+  entry?: string;
 }
 
 /**
@@ -39,11 +41,12 @@ export interface StartServiceOptions {
  * {@link startService} makes one, once the service has logged its ports.
  */
 export class ServiceProcess extends ComponentProcess {
-  constructor(name: ServiceName, { env = {}, ports = ANY_PORTS, dependencies }: StartServiceOptions = {}) {
+  constructor(name: ServiceName, { env = {}, ports = ANY_PORTS, dependencies, entry }: StartServiceOptions = {}) {
     super(
       serviceSpec({
         name,
         ports,
+        ...(entry === undefined ? {} : { entry }),
         faultInjectionToken: TEST_FAULT_INJECTION_TOKEN,
         dependencies,
         // Spans go nowhere unless a test brings an OTLP receiver (OTEL_TRACES_EXPORTER=otlp plus an endpoint);
@@ -149,6 +152,8 @@ export interface StartStackOptions {
   backend: DatabaseBackend;
   /** Extra env per service, e.g. shorter client timeouts for order-service. */
   env?: Partial<Record<ServiceName, Readonly<Record<string, string>>>>;
+  /** JavaScript entry points (production bundles) to run instead of the services' start scripts. */
+  entries?: Partial<Record<ServiceName, string>>;
 }
 
 /**
@@ -158,7 +163,7 @@ export interface StartStackOptions {
  * const stack = await startStack({ backend: 'postgres' });
  * after(() => stack.stop());
  */
-export const startStack = async ({ backend, env = {} }: StartStackOptions): Promise<TestStack> => {
+export const startStack = async ({ backend, env = {}, entries = {} }: StartStackOptions): Promise<TestStack> => {
   const names: ServiceName[] = ['user-service', 'payment-service', 'order-service'];
   const databases = new Map<ServiceName, TestDatabase>();
   for (const name of names) {
@@ -172,6 +177,7 @@ export const startStack = async ({ backend, env = {} }: StartStackOptions): Prom
   };
   const optionsOf = (name: ServiceName): StartServiceOptions => ({
     env: { ...databases.get(name)?.env, ...env[name] },
+    ...(entries[name] === undefined ? {} : { entry: entries[name] }),
     dependencies:
       name === 'order-service'
         ? { userService: get('user-service').url, paymentService: get('payment-service').url }

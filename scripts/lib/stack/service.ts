@@ -4,7 +4,7 @@
  * ports it got): command line, environment and stop grace in one place.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { ServiceName, ServicePorts } from '@mesh-stack/stack';
 import { REPO_ROOT } from '@mesh-stack/tools';
 import type { ComponentSpec, Readiness } from './process.ts';
@@ -37,6 +37,11 @@ export interface ServiceLaunch {
   /** Applied last: where the data lives (`DATA_DIR`, `DATABASE_URL`) and any tuning (`SHUTDOWN_GRACE_MS`, …). */
   readonly env?: Readonly<Record<string, string>>;
   readonly ready: Readiness;
+  /**
+   * A JavaScript entry point to run instead of the service's start script, from its own directory: the production
+   * bundle (`dist/main.mjs`, scripts/lib/build/bundle.ts), as the images run it.
+   */
+  readonly entry?: string;
 }
 
 /**
@@ -78,8 +83,8 @@ export const serviceSpec = (launch: ServiceLaunch): ComponentSpec => {
   return {
     name: launch.name,
     command: process.execPath,
-    args: [`--max-old-space-size=${SERVICE_HEAP_MIB}`, ...serviceArgs(launch.name)],
-    cwd: join(REPO_ROOT, 'services', launch.name),
+    args: [`--max-old-space-size=${SERVICE_HEAP_MIB}`, ...(launch.entry ? [launch.entry] : serviceArgs(launch.name))],
+    cwd: launch.entry ? dirname(launch.entry) : join(REPO_ROOT, 'services', launch.name),
     env,
     ready: launch.ready,
     readyTimeoutMs: READY_TIMEOUT_MS,
