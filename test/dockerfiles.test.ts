@@ -9,8 +9,15 @@ import { existsSync, globSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
-import { HEALTH_PATHS, LOCAL_PORTS, SERVICE_NAMES, type ServiceName } from '@mesh-stack/stack';
-import { type Copy, type Dockerfile, DockerfileParser, type Instruction, type JSONInstruction } from 'dockerfile-ast';
+import { HEALTH_PATHS, LOCAL_PORTS, SERVICE_NAMES, SERVICE_NODE_OPTIONS, type ServiceName } from '@mesh-stack/stack';
+import {
+  type Copy,
+  type Dockerfile,
+  DockerfileParser,
+  type Env,
+  type Instruction,
+  type JSONInstruction,
+} from 'dockerfile-ast';
 import { bundlePath } from '../scripts/lib/build/bundle.ts';
 import { REPO_ROOT } from './support/compose-file.ts';
 
@@ -115,15 +122,19 @@ describe('service Dockerfiles', () => {
         assert.equal(user, 'node');
       });
 
-      it('listens on the stack map’s ports and checks liveness on the admin port', () => {
+      it('listens on the stack map’s ports, with its heap limits, and checks liveness on the admin port', () => {
         const env = Object.fromEntries(
           keyword(last, 'ENV').flatMap((instruction) =>
-            args(instruction).map((pair) => pair.split('=') as [string, string]),
+            // The parser keeps a quoted value's quotes; Docker drops them.
+            (instruction as Env)
+              .getProperties()
+              .map((property) => [property.getName(), property.getUnescapedValue()?.replace(/^"(.*)"$/, '$1')]),
           ),
         );
         assert.equal(env.PORT, String(LOCAL_PORTS[name].publicPort));
         assert.equal(env.ADMIN_PORT, String(LOCAL_PORTS[name].adminPort));
         assert.equal(env.NODE_ENV, 'production');
+        assert.equal(env.NODE_OPTIONS, SERVICE_NODE_OPTIONS.join(' '), 'the heap limits of every service process');
         const exposed = keyword(last, 'EXPOSE').flatMap(args).map(Number);
         assert.deepEqual(exposed, [LOCAL_PORTS[name].publicPort, LOCAL_PORTS[name].adminPort]);
         const [healthcheck] = dockerfile.getHEALTHCHECKs();

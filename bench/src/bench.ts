@@ -16,7 +16,8 @@
  * Flags: `--quick` (short runs; results in bench/results/quick), `--only=light|orders`, `--soak=SECONDS`
  * (`--soak-variants=a,b` to soak only those),
  * `--open-load=FRACTION` (of the slowest variant's saturation; default 0.5), `--out=DIR`,
- * `--server-node-args="--max-semi-space-size=4"` (extra flags for every server process),
+ * `--server-node-args="--max-semi-space-size=4"` (flags for every server process instead of the images' heap limits,
+ * `SERVICE_NODE_OPTIONS`; `--server-node-args=` for none),
  * `--source` (the order flow's services from `src/main.ts` rather than the production bundles the images run),
  * `--chart-from=results.json` (re-render the chart only), `--profile` (CPU profiles of both suites bare,
  * unsampled and at 100%),
@@ -28,6 +29,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { SERVICE_NODE_OPTIONS } from '@mesh-stack/stack';
 import { renderChart } from './chart.ts';
 import { LIGHT_PATH, LIGHT_VARIANTS, type LightVariant } from './light-app.ts';
 import { closedRun } from './load.ts';
@@ -61,8 +63,8 @@ const { values: flags } = parseArgs({
     'open-load': { type: 'string', default: '0.5' },
     /** Where results.json and telemetry-tax.svg go. [default=bench/results, bench/results/quick with --quick] */
     out: { type: 'string' },
-    /** Extra flags for every server process, e.g. `--max-semi-space-size=4` (docs/scaling.md §5). */
-    'server-node-args': { type: 'string', default: '' },
+    /** Flags for every server process. [default=the stack map's SERVICE_NODE_OPTIONS, the images' heap limits] */
+    'server-node-args': { type: 'string', default: SERVICE_NODE_OPTIONS.join(' ') },
     /** Run the order flow's services from their TypeScript sources instead of the production bundles. */
     source: { type: 'boolean', default: false },
     /** Only re-render the chart from an existing results.json (next to it). */

@@ -22,6 +22,15 @@ export const LOCAL_PORTS: Readonly<Record<ServiceName, ServicePorts>> = {
 
 export const KUBERNETES_PORTS: ServicePorts = { publicPort: 8080, adminPort: 9464 };
 
+/**
+ * V8's heap limits for every service process, wherever it runs: the images' `NODE_OPTIONS`, Kubernetes' (which
+ * replaces the image's), `npm start`, the tests and `npm run bench`. 2 MB per young-generation semi-space (V8 lets
+ * each grow to 64 MB under load: most of a service's resident memory), for more frequent, shorter scavenges; the
+ * old generation capped at 160 MB, below the 256Mi container limit with room for code and buffers
+ * (docs/scaling.md, "Memory").
+ */
+export const SERVICE_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=2', '--max-old-space-size=160'];
+
 /** Port names used by Kubernetes Services and container ports. */
 export const PORT_NAMES = { public: 'http', admin: 'http-metrics' } as const;
 

@@ -5,13 +5,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ServiceName, ServicePorts } from '@mesh-stack/stack';
+import { SERVICE_NODE_OPTIONS, type ServiceName, type ServicePorts } from '@mesh-stack/stack';
 import { REPO_ROOT } from '@mesh-stack/tools';
 import type { ComponentSpec, Readiness } from './process.ts';
 
 const LOOPBACK = '127.0.0.1';
-/** Node's heap cap per service: three of them fit the stack's 1.5 GiB budget beside the Go backends. */
-const SERVICE_HEAP_MIB = 128;
 /** A cold service starts in a few seconds; on a busy 2-core machine it may take several times that. */
 const READY_TIMEOUT_MS = 30_000;
 /** The services' default `SHUTDOWN_GRACE_MS`. */
@@ -83,7 +81,8 @@ export const serviceSpec = (launch: ServiceLaunch): ComponentSpec => {
   return {
     name: launch.name,
     command: process.execPath,
-    args: [`--max-old-space-size=${SERVICE_HEAP_MIB}`, ...(launch.entry ? [launch.entry] : serviceArgs(launch.name))],
+    // The images' heap limits, so that what runs here uses memory as a pod does.
+    args: [...SERVICE_NODE_OPTIONS, ...(launch.entry ? [launch.entry] : serviceArgs(launch.name))],
     cwd: launch.entry ? dirname(launch.entry) : join(REPO_ROOT, 'services', launch.name),
     env,
     ready: launch.ready,
