@@ -51,6 +51,8 @@ export interface Deadline {
    * database work that should stop with the request. Created on first use.
    */
   readonly signal: AbortSignal;
+  /** The work is over: lets go of the signal's timer and of its listener on the caller's signal. Idempotent. */
+  dispose(): void;
 }
 
 export interface DeadlineOptions {
@@ -71,20 +73,44 @@ export const createDeadline = ({ timeoutMs, cancelled, now = () => performance.n
   const expiresAt = timeoutMs === undefined ? Number.POSITIVE_INFINITY : now() + Math.max(0, timeoutMs);
   const remainingMs = () => Math.max(0, expiresAt - now());
   let signal: AbortSignal | undefined;
+  let release = () => {};
   return {
     expiresAt,
     remainingMs,
     expired: () => remainingMs() <= 0 || (cancelled?.().aborted ?? false),
+    // One controller, one timer and one listener on the caller's signal, all let go by dispose(). Not
+    // `AbortSignal.any([caller, AbortSignal.timeout()])`: Node keeps such a composite alive through its sources, and
+    // order-service's heap grew by one AbortSignal with its Set and WeakRefs per order for ever (docs/scaling.md).
     get signal() {
       if (signal === undefined) {
-        const signals: AbortSignal[] = [];
-        if (cancelled !== undefined) signals.push(cancelled());
+        const controller = new AbortController();
+        signal = controller.signal;
+        const caller = cancelled?.();
+        if (caller?.aborted) {
+          controller.abort(caller.reason);
+          return signal;
+        }
+        let timer: NodeJS.Timeout | undefined;
+        const onCancel = () => abort(caller?.reason);
+        release = () => {
+          clearTimeout(timer);
+          caller?.removeEventListener('abort', onCancel);
+        };
+        const abort = (reason: unknown) => {
+          release();
+          controller.abort(reason);
+        };
         const remaining = remainingMs();
-        if (remaining <= MAX_TIMER_MS) signals.push(AbortSignal.timeout(Math.ceil(remaining)));
-        signal = AbortSignal.any(signals);
+        if (remaining <= MAX_TIMER_MS) {
+          const timeout = () => abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+          // Unreferenced: a pending deadline never keeps a process from exiting.
+          timer = setTimeout(timeout, Math.ceil(remaining)).unref();
+        }
+        caller?.addEventListener('abort', onCancel, { once: true });
       }
       return signal;
     },
+    dispose: () => release(),
   };
 };
 

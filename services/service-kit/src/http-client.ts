@@ -200,64 +200,69 @@ export const createServiceClient = ({
     let mayHaveReachedCallee = false;
     let retryAfterMs: number | undefined;
 
-    // A plain loop rather than p-retry: the waits are ours (full jitter, at least the callee's Retry-After) and
-    // every decision reads the deadline (no attempt and no wait that cannot end before it); p-retry would be left
-    // with nothing to do but call this loop's body, its own backoff switched off.
-    for (let resendCount = 0; resendCount < maxAttempts; resendCount++) {
-      if (deadline.expired()) break;
-      const attempt: OutgoingAttempt = { peerService, method, route, url, resendCount };
-      const attemptAbort = attemptSignal(attemptTimeoutMs, deadline.signal);
-      const { signal } = attemptAbort;
-      let answer: ServiceResponse | undefined;
-      const outcome = await telemetry.client.attempt(attempt, async (propagation) => {
-        const headers = outgoingHeaders({
-          propagation,
-          hasJsonBody: payload !== undefined,
-          idempotencyKey,
-          // The callee's work is useless once this attempt stops waiting, whichever comes first.
-          remainingMs: Math.min(attemptTimeoutMs, deadline.remainingMs()),
-        });
-        try {
-          const response = await fetch(url, { method, headers, body: payload ?? null, signal, redirect: 'manual' });
-          const classified = classifyResponse(response.status, response.headers);
-          if (classified.retryReason === undefined) {
-            const { status, headers: responseHeaders } = response;
-            answer = { status, headers: responseHeaders, body: parseJson(await response.text()) };
-          } else {
-            await response.body?.cancel();
+    try {
+      // A plain loop rather than p-retry: the waits are ours (full jitter, at least the callee's Retry-After) and
+      // every decision reads the deadline (no attempt and no wait that cannot end before it); p-retry would be left
+      // with nothing to do but call this loop's body, its own backoff switched off.
+      for (let resendCount = 0; resendCount < maxAttempts; resendCount++) {
+        if (deadline.expired()) break;
+        const attempt: OutgoingAttempt = { peerService, method, route, url, resendCount };
+        const attemptAbort = attemptSignal(attemptTimeoutMs, deadline.signal);
+        const { signal } = attemptAbort;
+        let answer: ServiceResponse | undefined;
+        const outcome = await telemetry.client.attempt(attempt, async (propagation) => {
+          const headers = outgoingHeaders({
+            propagation,
+            hasJsonBody: payload !== undefined,
+            idempotencyKey,
+            // The callee's work is useless once this attempt stops waiting, whichever comes first.
+            remainingMs: Math.min(attemptTimeoutMs, deadline.remainingMs()),
+          });
+          try {
+            const response = await fetch(url, { method, headers, body: payload ?? null, signal, redirect: 'manual' });
+            const classified = classifyResponse(response.status, response.headers);
+            if (classified.retryReason === undefined) {
+              const { status, headers: responseHeaders } = response;
+              answer = { status, headers: responseHeaders, body: parseJson(await response.text()) };
+            } else {
+              await response.body?.cancel();
+            }
+            return classified;
+          } catch (error) {
+            answer = undefined;
+            return classifyError(error, abortCause(attemptAbort.timedOut(), deadline));
+          } finally {
+            attemptAbort.dispose();
           }
-          return classified;
-        } catch (error) {
-          answer = undefined;
-          return classifyError(error, abortCause(attemptAbort.timedOut(), deadline));
-        } finally {
-          attemptAbort.dispose();
+        });
+        if (answer !== undefined) return answer;
+        last = outcome;
+        mayHaveReachedCallee ||= outcome.mayHaveReachedCallee;
+        retryAfterMs = outcome.retryAfterMs ?? retryAfterMs;
+        if (outcome.retryReason === undefined || resendCount + 1 >= maxAttempts) break;
+        const jitteredMs = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** resendCount);
+        const delayMs = Math.max(jitteredMs, outcome.retryAfterMs ?? 0);
+        if (delayMs >= deadline.remainingMs()) break;
+        telemetry.client.retried({ peerService, route, reason: outcome.retryReason, resendCount, delayMs });
+        try {
+          await sleep(delayMs, undefined, { signal: deadline.signal });
+        } catch {
+          break;
         }
-      });
-      if (answer !== undefined) return answer;
-      last = outcome;
-      mayHaveReachedCallee ||= outcome.mayHaveReachedCallee;
-      retryAfterMs = outcome.retryAfterMs ?? retryAfterMs;
-      if (outcome.retryReason === undefined || resendCount + 1 >= maxAttempts) break;
-      const jitteredMs = Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** resendCount);
-      const delayMs = Math.max(jitteredMs, outcome.retryAfterMs ?? 0);
-      if (delayMs >= deadline.remainingMs()) break;
-      telemetry.client.retried({ peerService, route, reason: outcome.retryReason, resendCount, delayMs });
-      try {
-        await sleep(delayMs, undefined, { signal: deadline.signal });
-      } catch {
-        break;
       }
-    }
 
-    const retryAfterSeconds = Math.max(DEFAULT_RETRY_AFTER_SECONDS, Math.ceil((retryAfterMs ?? 0) / 1000));
-    throw new DependencyUnavailableError(
-      peerService,
-      mayHaveReachedCallee ? 'unknown' : 'unreachable',
-      retryAfterSeconds,
-      last?.error ?? new Error(last ? `answered ${last.status}` : 'no time left for an attempt'),
-      last?.errorType ?? (deadline.remainingMs() <= 0 ? 'deadline_exceeded' : 'canceled'),
-    );
+      const retryAfterSeconds = Math.max(DEFAULT_RETRY_AFTER_SECONDS, Math.ceil((retryAfterMs ?? 0) / 1000));
+      throw new DependencyUnavailableError(
+        peerService,
+        mayHaveReachedCallee ? 'unknown' : 'unreachable',
+        retryAfterSeconds,
+        last?.error ?? new Error(last ? `answered ${last.status}` : 'no time left for an attempt'),
+        last?.errorType ?? (deadline.remainingMs() <= 0 ? 'deadline_exceeded' : 'canceled'),
+      );
+    } finally {
+      // The call's signal holds a timer and a listener on the request's: both go with the call.
+      deadline.dispose();
+    }
   };
 
   return { peerService, baseUrl, request };

@@ -52,7 +52,11 @@ export const requestContext = ({ baggage = 'propagate' }: RequestContextOptions 
     );
     // Without a `grpc-timeout` the deadline is infinite, but still ends when the caller disconnects.
     const deadline = createDeadline({ timeoutMs, cancelled: () => c.req.raw.signal });
-    await storage.run({ inbound, deadline }, next);
+    try {
+      await storage.run({ inbound, deadline }, next);
+    } finally {
+      deadline.dispose();
+    }
   };
 
 const headerValue = (value: string | string[] | undefined): string | undefined =>
@@ -69,7 +73,11 @@ export const requestDeadlineMiddleware = ({ timeoutMs }: { readonly timeoutMs: n
   async function requestDeadline(c, next) {
     const scope = storage.getStore() ?? { inbound: ROOT_CONTEXT, deadline: undefined };
     const deadline = tightenDeadline(scope.deadline, { timeoutMs, cancelled: () => c.req.raw.signal });
-    await storage.run({ ...scope, deadline }, next);
+    try {
+      await storage.run({ ...scope, deadline }, next);
+    } finally {
+      deadline.dispose();
+    }
   };
 
 /** The caller's propagation context of the request being served (the root context outside a request). */

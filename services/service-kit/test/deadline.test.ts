@@ -1,5 +1,6 @@
 /** Deadlines: the `grpc-timeout` grammar, the monotonic clock, and tightening on the way down. */
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { describe, it } from 'node:test';
 import { createDeadline, formatTimeoutHeader, parseTimeoutHeader, tightenDeadline } from '../src/deadline.ts';
 
@@ -70,5 +71,40 @@ describe('deadlines', () => {
     const { signal } = deadline;
     await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     assert.equal(deadline.expired(), true);
+  });
+
+  it('abort their signal with a TimeoutError, and then let go of the caller', async () => {
+    const caller = new AbortController();
+    const deadline = createDeadline({ timeoutMs: 1, cancelled: () => caller.signal });
+    const { signal } = deadline;
+    assert.equal(getEventListeners(caller.signal, 'abort').length, 1);
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    assert.equal((signal.reason as DOMException).name, 'TimeoutError');
+    assert.equal(getEventListeners(caller.signal, 'abort').length, 0);
+  });
+
+  it('let go of the caller’s signal once disposed, and never abort after it', async () => {
+    // A signal that outlives its request (held by the caller's signal, or a composite of it) is the leak of
+    // docs/scaling.md "Memory": one per order, for ever.
+    const caller = new AbortController();
+    const deadline = tightenDeadline(createDeadline({ cancelled: () => caller.signal }), {
+      timeoutMs: 5,
+      cancelled: () => caller.signal,
+    });
+    const { signal } = deadline;
+    deadline.dispose();
+    deadline.dispose();
+    assert.equal(getEventListeners(caller.signal, 'abort').length, 0);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    caller.abort();
+    assert.equal(signal.aborted, false);
+  });
+
+  it('abort at once when the caller has already gone', () => {
+    const caller = new AbortController();
+    caller.abort(new Error('gone'));
+    const { signal } = createDeadline({ timeoutMs: 1000, cancelled: () => caller.signal });
+    assert.equal(signal.aborted, true);
+    assert.equal((signal.reason as Error).message, 'gone');
   });
 });
