@@ -4,8 +4,8 @@
  * no `node_modules` and no TypeScript; `npm start` and the tests run the sources, and one integration test runs
  * the bundles (bundle.integration.test.ts).
  *
- * Why a bundle (BENCHMARKS.md, "Memory"): run from source, every process loads Node's type stripper (a
- * WebAssembly build of SWC) and keeps about 1,400 module records and their sources; the bundle idles at about
+ * Why a bundle (docs/scaling.md §5, "Memory"): run from source, every process loads Node's type stripper (a
+ * WebAssembly build of SWC) and keeps about 880 module records and their sources; the bundle idles at about
  * 85 MB resident against 100 MB (with a warm compile cache) or 124 MB (without). Bundling is safe here because
  * nothing in the stack is instrumented by patching modules at load time: telemetry is passed in explicitly.
  */
