@@ -128,37 +128,13 @@ const parseJson = (text: string): unknown => {
   }
 };
 
-/** Which signal stopped an attempt: the deadline (expired, or cancelled with our caller) before the attempt's own. */
-const abortCause = (attemptTimedOut: boolean, deadline: Deadline): AbortCause => {
-  if (deadline.signal.aborted) return deadline.remainingMs() <= 0 ? 'deadline_exceeded' : 'canceled';
-  return attemptTimedOut ? 'attempt_timeout' : undefined;
-};
-
 /**
- * One attempt's signal: aborts after `timeoutMs` (a `TimeoutError`, as `AbortSignal.timeout` would) or when the
- * call's deadline does, and lets go of both when disposed. Not `AbortSignal.any([AbortSignal.timeout(), ...])`:
- * fetch leaves its abort listener on the signal it is given, Node keeps a composite signal with a listener alive
- * until it aborts, and once its timer signal has been collected it never does. Measured under load: order-service's
- * heap grew by about 1 KB per order for ever (3 AbortSignals with their Sets and WeakRefs), docs/scaling.md "Memory".
+ * Which signal stopped an attempt: the call's deadline (expired, or cancelled with our caller) before the attempt's
+ * own; an attempt signal that aborted while the call's did not was stopped by its own timeout.
  */
-const attemptSignal = (timeoutMs: number, deadline: AbortSignal) => {
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-  }, timeoutMs);
-  const onDeadline = () => controller.abort(deadline.reason);
-  if (deadline.aborted) onDeadline();
-  else deadline.addEventListener('abort', onDeadline, { once: true });
-  return {
-    signal: controller.signal,
-    timedOut: () => timedOut,
-    dispose: () => {
-      clearTimeout(timer);
-      deadline.removeEventListener('abort', onDeadline);
-    },
-  };
+const abortCause = (attemptAborted: boolean, deadline: Deadline): AbortCause => {
+  if (deadline.signal.aborted) return deadline.remainingMs() <= 0 ? 'deadline_exceeded' : 'canceled';
+  return attemptAborted ? 'attempt_timeout' : undefined;
 };
 
 /**
@@ -207,8 +183,13 @@ export const createServiceClient = ({
       for (let resendCount = 0; resendCount < maxAttempts; resendCount++) {
         if (deadline.expired()) break;
         const attempt: OutgoingAttempt = { peerService, method, route, url, resendCount };
-        const attemptAbort = attemptSignal(attemptTimeoutMs, deadline.signal);
-        const { signal } = attemptAbort;
+        // The attempt's own deadline inside the call's: its signal aborts on the attempt timeout or with the call,
+        // and dispose() lets go of its timer and of its listener on the call's signal (docs/scaling.md "Memory").
+        const attemptDeadline = tightenDeadline(deadline, {
+          timeoutMs: attemptTimeoutMs,
+          cancelled: () => deadline.signal,
+        });
+        const { signal } = attemptDeadline;
         let answer: ServiceResponse | undefined;
         const outcome = await telemetry.client.attempt(attempt, async (propagation) => {
           const headers = outgoingHeaders({
@@ -216,7 +197,7 @@ export const createServiceClient = ({
             hasJsonBody: payload !== undefined,
             idempotencyKey,
             // The callee's work is useless once this attempt stops waiting, whichever comes first.
-            remainingMs: Math.min(attemptTimeoutMs, deadline.remainingMs()),
+            remainingMs: attemptDeadline.remainingMs(),
           });
           try {
             const response = await fetch(url, { method, headers, body: payload ?? null, signal, redirect: 'manual' });
@@ -230,9 +211,9 @@ export const createServiceClient = ({
             return classified;
           } catch (error) {
             answer = undefined;
-            return classifyError(error, abortCause(attemptAbort.timedOut(), deadline));
+            return classifyError(error, abortCause(signal.aborted, deadline));
           } finally {
-            attemptAbort.dispose();
+            attemptDeadline.dispose();
           }
         });
         if (answer !== undefined) return answer;
