@@ -12,8 +12,8 @@
  */
 import { type Attributes, context, type Span, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { LogEvent, Logger } from 'kysely';
-import { ATTR, DB_DURATION_BUCKETS_SECONDS, LABEL, spanName } from './contract.ts';
-import { type ExemplarClock, exemplarClock, observeDuration } from './exemplar-throttle.ts';
+import { ATTR, LABEL, spanName } from './contract.ts';
+import type { DurationSeries } from './duration-histogram.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { kitTracer } from './scope.ts';
 
@@ -109,12 +109,6 @@ const errorTypeOf = (error: unknown): string => {
   return error instanceof Error ? error.name : '_OTHER';
 };
 
-/** One series of the duration histogram (an operation on a table): its labels and exemplar clock. */
-interface QuerySeries {
-  readonly labels: Readonly<Record<string, string>>;
-  readonly exemplarClock: ExemplarClock;
-}
-
 /** What a statement does to the transaction around it. */
 type TransactionStep = 'begin' | 'commit' | 'rollback' | 'control' | undefined;
 
@@ -134,7 +128,8 @@ interface QueryKind {
   readonly operation: string;
   readonly collection: string | undefined;
   readonly attributes: Readonly<Attributes>;
-  readonly series: QuerySeries;
+  /** The histogram series of its operation and table (resolved once; failures resolve theirs with `error.type`). */
+  readonly series: DurationSeries;
   readonly step: TransactionStep;
 }
 
@@ -187,7 +182,7 @@ export const databaseTelemetry = ({
 }: DatabaseTelemetryOptions): Logger => {
   const duration = metrics.dbClientOperationDuration;
   // By span name, which names exactly the operation and table; both are bounded (known keywords, the service's tables).
-  const seriesByName = new Map<string, QuerySeries>();
+  const seriesByName = new Map<string, DurationSeries>();
   // By SQL text: the operation tree is walked and the attributes built once per distinct query, not per execution.
   const kinds = new Map<string, QueryKind>();
   const kindOf = (query: LogEvent['query']): QueryKind => {
@@ -199,7 +194,7 @@ export const databaseTelemetry = ({
     if (series === undefined) {
       const labels: Record<string, string> = { [LABEL.dbSystemName]: system, [LABEL.dbOperationName]: operation };
       if (collection !== undefined) labels[LABEL.dbCollectionName] = collection;
-      series = { labels, exemplarClock: exemplarClock(DB_DURATION_BUCKETS_SECONDS) };
+      series = duration.series(labels);
       seriesByName.set(name, series);
     }
     const attributes: Attributes = {
@@ -293,14 +288,12 @@ export const databaseTelemetry = ({
       }
       // Transaction control outside a transaction we saw open (COMMIT of another key, savepoints): metric only.
 
-      observeDuration(duration, {
-        labels: errorType === undefined ? kind.series.labels : { ...kind.series.labels, [LABEL.errorType]: errorType },
-        seconds: event.queryDurationMillis / 1000,
-        nowMs,
-        spanContext: span?.spanContext(),
-        clock: kind.series.exemplarClock,
-        failed,
-      });
+      // Failures are rare: their series (with `error.type`) is resolved by label set each time.
+      const series =
+        errorType === undefined
+          ? kind.series
+          : duration.series({ ...kind.series.labels, [LABEL.errorType]: errorType });
+      series.observe(event.queryDurationMillis / 1000, nowMs, span?.spanContext(), failed);
     } catch {
       // Telemetry never fails a query.
     }

@@ -8,8 +8,8 @@ import { type Attributes, context, type Span, SpanKind, SpanStatusCode, type Tra
 import type { ClientTelemetry } from '../instrumentation.ts';
 import type { AttemptOutcome, OutgoingAttempt } from '../outgoing-attempt.ts';
 import { inboundContext } from '../request-context.ts';
-import { ATTR, HTTP_DURATION_BUCKETS_SECONDS, LABEL, LABEL_VALUE, spanName } from './contract.ts';
-import { type ExemplarClock, exemplarClock, observeDuration } from './exemplar-throttle.ts';
+import { ATTR, LABEL, LABEL_VALUE, spanName } from './contract.ts';
+import type { DurationSeries } from './duration-histogram.ts';
 import { normalizeMethod } from './http-server.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { kitTracer } from './scope.ts';
@@ -39,6 +39,8 @@ const attemptAttributes = (attempt: OutgoingAttempt, method: string): Attributes
   return attributes;
 };
 
+const MAX_CACHED_SERIES = 1024;
+
 export interface HttpClientTelemetryOptions {
   readonly metrics: Pick<ServiceMetrics, 'httpClientRequestDuration' | 'httpClientRetries'>;
   /** [default=the kit's tracer] */
@@ -52,16 +54,25 @@ export interface HttpClientTelemetryOptions {
  */
 export const httpClientTelemetry = ({ metrics, tracer = kitTracer() }: HttpClientTelemetryOptions): ClientTelemetry => {
   const { httpClientRequestDuration: duration, httpClientRetries: retries } = metrics;
-  // One exemplar clock per dependency route and method: bounded by the call sites in the code, not by responses.
-  const clocks = new Map<string, ExemplarClock>();
-  const clockFor = (attempt: OutgoingAttempt, method: string): ExemplarClock => {
-    const key = `${attempt.peerService} ${method} ${attempt.route}`;
-    let clock = clocks.get(key);
-    if (clock === undefined) {
-      clock = exemplarClock(HTTP_DURATION_BUCKETS_SECONDS);
-      clocks.set(key, clock);
+  // Series resolved once per call site and outcome: routes come from the code, status codes and error types are
+  // bounded sets, so the cache stays small; the bound only guards against a peer answering every status there is.
+  const seriesCache = new Map<string, DurationSeries>();
+  const seriesFor = (attempt: OutgoingAttempt, method: string, outcome: AttemptOutcome): DurationSeries => {
+    const { status, errorType } = outcome;
+    const key = `${attempt.peerService}\0${method}\0${attempt.route}\0${status ?? ''}\0${errorType ?? ''}`;
+    let series = seriesCache.get(key);
+    if (series === undefined) {
+      const labels: Record<string, string> = {
+        [LABEL.peerService]: attempt.peerService,
+        [LABEL.httpRequestMethod]: method,
+        [LABEL.httpRoute]: attempt.route,
+        [LABEL.httpResponseStatusCode]: status === undefined ? LABEL_VALUE.noStatusCode : String(status),
+      };
+      if (errorType !== undefined) labels[LABEL.errorType] = errorType;
+      series = duration.series(labels);
+      if (seriesCache.size < MAX_CACHED_SERIES) seriesCache.set(key, series);
     }
-    return clock;
+    return series;
   };
 
   const finish = (span: Span, attempt: OutgoingAttempt, method: string, startMs: number, outcome: AttemptOutcome) => {
@@ -75,22 +86,13 @@ export const httpClientTelemetry = ({ metrics, tracer = kitTracer() }: HttpClien
       if (outcome.error instanceof Error) span.recordException(outcome.error);
     }
     span.end();
-    const labels: Record<string, string> = {
-      [LABEL.peerService]: attempt.peerService,
-      [LABEL.httpRequestMethod]: method,
-      [LABEL.httpRoute]: attempt.route,
-      [LABEL.httpResponseStatusCode]: status === undefined ? LABEL_VALUE.noStatusCode : String(status),
-    };
-    if (errorType !== undefined) labels[LABEL.errorType] = errorType;
     const nowMs = performance.now();
-    observeDuration(duration, {
-      labels,
-      seconds: (nowMs - startMs) / 1000,
+    seriesFor(attempt, method, outcome).observe(
+      (nowMs - startMs) / 1000,
       nowMs,
-      spanContext: span.spanContext(),
-      clock: clockFor(attempt, method),
-      failed: errorType !== undefined,
-    });
+      span.spanContext(),
+      errorType !== undefined,
+    );
   };
 
   return {

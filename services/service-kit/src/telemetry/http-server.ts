@@ -16,8 +16,8 @@ import { matchedRoutes } from 'hono/route';
 import { findTargetHandler, isMiddleware } from 'hono/utils/handler';
 import { isUuid } from '../ids.ts';
 import { inboundContext } from '../request-context.ts';
-import { ATTR, HTTP_DURATION_BUCKETS_SECONDS, KNOWN_HTTP_METHODS, LABEL, LABEL_VALUE, spanName } from './contract.ts';
-import { type ExemplarClock, exemplarClock, observeDuration } from './exemplar-throttle.ts';
+import { ATTR, KNOWN_HTTP_METHODS, LABEL, LABEL_VALUE, spanName } from './contract.ts';
+import type { DurationSeries } from './duration-histogram.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { kitTracer } from './scope.ts';
 
@@ -97,12 +97,6 @@ interface MethodEntry {
   readonly series: Map<number, DurationSeries>;
 }
 
-/** One series of the duration histogram, with when each of its buckets last got an exemplar. */
-interface DurationSeries {
-  readonly labels: Readonly<Record<string, string>>;
-  readonly exemplarClock: ExemplarClock;
-}
-
 /**
  * Creates the server telemetry middleware. Register it on `*` right after the kit's `requestContext()` (which
  * extracts the caller's context it continues; `createServiceApp` does both), so it measures everything after it.
@@ -137,14 +131,11 @@ export const httpServerTelemetry = ({
   const seriesFor = (entry: MethodEntry, method: string, route: string, status: number): DurationSeries => {
     let series = entry.series.get(status);
     if (series === undefined) {
-      series = {
-        labels: {
-          [LABEL.httpRequestMethod]: method,
-          [LABEL.httpRoute]: route,
-          [LABEL.httpResponseStatusCode]: String(status),
-        },
-        exemplarClock: exemplarClock(HTTP_DURATION_BUCKETS_SECONDS),
-      };
+      series = duration.series({
+        [LABEL.httpRequestMethod]: method,
+        [LABEL.httpRoute]: route,
+        [LABEL.httpResponseStatusCode]: String(status),
+      });
       entry.series.set(status, series);
     }
     return series;
@@ -204,16 +195,8 @@ export const httpServerTelemetry = ({
     span.end();
     const nowMs = performance.now();
     const seconds = (nowMs - startMs) / 1000;
-    const series = seriesFor(entry, method, route, status);
-    observeDuration(duration, {
-      labels: series.labels,
-      seconds,
-      nowMs,
-      // A span that never recorded only carries the caller's context: its trace id is not this request's.
-      spanContext: recording ? span.spanContext() : undefined,
-      clock: series.exemplarClock,
-      // Each status code is a series with its own clock, so 5xx responses get exemplars of their own anyway.
-      failed: false,
-    });
+    // A span that never recorded only carries the caller's context: its trace id is not this request's. Each status
+    // code is a series with its own exemplar clock, so 5xx responses get exemplars of their own without `failed`.
+    seriesFor(entry, method, route, status).observe(seconds, nowMs, recording ? span.spanContext() : undefined);
   }
 };

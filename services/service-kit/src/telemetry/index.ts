@@ -5,6 +5,7 @@
 export { type BusinessTelemetry, businessTelemetry } from './business.ts';
 export { PRODUCTION_SAMPLING, resolveTelemetryConfig, type TelemetryConfig, type TelemetryOptions } from './config.ts';
 export { type DatabaseTelemetryOptions, type DbSystemName, databaseTelemetry, summarizeQuery } from './database.ts';
+export { DurationHistogram, DurationSeries, EXEMPLAR_MIN_INTERVAL_MS } from './duration-histogram.ts';
 export { type HttpClientTelemetryOptions, httpClientTelemetry } from './http-client.ts';
 export {
   type HttpServerTelemetryOptions,
