@@ -276,6 +276,7 @@ console.log(
 const LIGHT_DESCRIPTIONS: Record<LightVariant, string> = {
   'node-http': 'plain node:http, no framework',
   'hono-bare': 'Hono on @hono/node-server, no telemetry',
+  'hono-middleware': 'Hono with one no-op async middleware: the floor under any middleware',
   'hono-telemetry-production': 'production: parent-based, 10% at the entry',
   'hono-telemetry': 'every request sampled and exported',
   'hono-telemetry-unsampled': 'full telemetry, nothing sampled',

@@ -17,6 +17,7 @@ import { Hono } from 'hono';
 export const LIGHT_VARIANTS = [
   'node-http',
   'hono-bare',
+  'hono-middleware',
   'hono-telemetry-production',
   'hono-telemetry',
   'hono-telemetry-unsampled',
@@ -63,7 +64,10 @@ export const startLightServer = async (
     server.listen(0, '127.0.0.1');
   } else {
     const app = new Hono();
-    if (variant !== 'hono-bare') {
+    // One async middleware that does nothing: Hono leaves its one-handler fast path for the composed chain of
+    // promises, the floor under any middleware, telemetry or not.
+    if (variant === 'hono-middleware') app.use(async (_c, next) => await next());
+    if (variant !== 'hono-bare' && variant !== 'hono-middleware') {
       const metrics = createServiceMetrics({ serviceVersion: '0.0.0-bench' });
       telemetry = startTelemetry({
         serviceName: 'bench-light',
