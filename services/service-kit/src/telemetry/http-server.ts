@@ -62,16 +62,34 @@ export const matchedRouteTemplate = (c: Context): string => {
  */
 export const contractPath = (path: string, route: string): string | undefined => {
   if (route === LABEL_VALUE.unmatchedRoute) return undefined;
-  const templateSegments = route.split('/');
+  // Most routes have no parameter (`POST /orders`): the template is the path, with nothing to split or test.
+  if (!route.includes('/:') || route.includes('*')) return route;
+  const templateSegments = templateSegmentsOf(route);
   const pathSegments = path.split('/');
-  if (templateSegments.length !== pathSegments.length || route.includes('*')) return route;
-  return templateSegments
-    .map((segment, index) => {
-      if (!segment.startsWith(':')) return segment;
-      const value = pathSegments[index] ?? '';
-      return isUuid(value) ? value.toLowerCase() : `{${segment.slice(1)}}`;
-    })
-    .join('/');
+  if (templateSegments.length !== pathSegments.length) return route;
+  let contract = '';
+  for (let index = 0; index < templateSegments.length; index++) {
+    const segment = templateSegments[index] as string;
+    if (index > 0) contract += '/';
+    if (!segment.startsWith(':')) {
+      contract += segment;
+      continue;
+    }
+    const value = pathSegments[index] as string;
+    contract += isUuid(value) ? value.toLowerCase() : `{${segment.slice(1)}}`;
+  }
+  return contract;
+};
+
+/** Route templates come from the app, not from clients: a bounded set, each split once. */
+const templateSegmentCache = new Map<string, readonly string[]>();
+const templateSegmentsOf = (route: string): readonly string[] => {
+  let segments = templateSegmentCache.get(route);
+  if (segments === undefined) {
+    segments = Object.freeze(route.split('/'));
+    templateSegmentCache.set(route, segments);
+  }
+  return segments;
 };
 
 /**
