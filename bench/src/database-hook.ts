@@ -3,7 +3,7 @@
  * by the kit's `openDatabase` (as the services open theirs), three ways: no `log` option, Kysely's `log` hook calling an
  * empty function (the hook's own wrapping and awaits), and the kit's `databaseTelemetry` (the hook plus the
  * histogram observation), all under an unsampled request's context, as nine in ten requests of the production
- * profile run. Run: `node bench/src/database-hook.ts`.
+ * profile run. Run: `npm run bench:database-hook`.
  *
  * Microseconds per statement, medians of rounds interleaved in one run (the differences are the result).
  */

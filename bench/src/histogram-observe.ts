@@ -1,7 +1,7 @@
 /**
  * @module Micro-benchmark: one duration observation through prom-client's `Histogram.observe()` against a
  * {@link DurationSeries} resolved once (`services/service-kit/src/telemetry/duration-histogram.ts`), both with
- * exemplars enabled and the label set of a database statement. Run: `node bench/src/histogram-observe.ts`.
+ * exemplars enabled and the label set of a database statement. Run: `npm run bench:histogram`.
  *
  * Nanoseconds per call, medians of five rounds, printed side by side in one run (the ratio is the result; the
  * absolute numbers move with the machine).

@@ -97,8 +97,29 @@ describe('DurationHistogram renders what prom-client would', () => {
     const stop = own.startTimer(first);
     assert.ok(stop() >= 0);
     assert.match(await ownRegistry.metrics(), /_count\{http_request_method="GET",[^}]*\} 2\n/);
-    own.reset();
-    assert.match(await ownRegistry.metrics(), /_count\{http_request_method="GET",[^}]*\} 0\n/);
+    for (const histogram of [oracle, own]) histogram.reset();
+    assert.equal(await ownRegistry.metrics(), await oracleRegistry.metrics());
+    assert.doesNotMatch(await ownRegistry.metrics(), /_count/, 'reset empties the histogram');
+  });
+
+  it('keeps a resolved series recording after remove() and reset(), as prom-client re-creates the series', async () => {
+    const { oracle, own, oracleRegistry, ownRegistry } = pair();
+    const [labels = {}] = LABEL_SETS;
+    const held = own.series(labels);
+    held.observe(0.3);
+    oracle.observe({ labels, value: 0.3 });
+    for (const histogram of [oracle, own]) histogram.remove(labels);
+    held.observe(0.02);
+    oracle.observe({ labels, value: 0.02 });
+    assert.equal(await ownRegistry.metrics(), await oracleRegistry.metrics());
+    for (const histogram of [oracle, own]) histogram.remove(labels);
+    for (const histogram of [oracle, own]) histogram.zero(labels);
+    assert.equal(await ownRegistry.metrics(), await oracleRegistry.metrics(), 'zero() brings a removed series back');
+    for (const histogram of [oracle, own]) histogram.reset();
+    held.observe(4);
+    oracle.observe({ labels, value: 4 });
+    assert.equal(await ownRegistry.metrics(), await oracleRegistry.metrics());
+    assert.match(await ownRegistry.metrics(), /_count\{[^}]*\} 1\n/);
   });
 
   it('refuses a label outside its label names, as prom-client does', () => {

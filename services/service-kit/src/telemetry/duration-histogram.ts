@@ -45,6 +45,8 @@ export class DurationSeries {
   readonly #exemplars: (Exemplar | undefined)[];
   #sum = 0;
   #count = 0;
+  /** False after the histogram's `remove()`, until the next observation: kept, so callers' references stay live. */
+  #exposed = true;
 
   constructor(labels: Readonly<Record<string, string>>, bounds: readonly number[]) {
     this.labels = labels;
@@ -61,6 +63,7 @@ export class DurationSeries {
    */
   observe(seconds: number, nowMs = performance.now(), spanContext?: SpanContext, failed = false): void {
     if (!Number.isFinite(seconds)) return;
+    this.#exposed = true;
     const bounds = this.#bounds;
     let bucket = 0;
     while (bucket < bounds.length && seconds > (bounds[bucket] as number)) bucket++;
@@ -77,8 +80,18 @@ export class DurationSeries {
     };
   }
 
-  /** Back to zero, as after a process restart; the series stays resolved. */
+  /**
+   * Out of the exposition and back to zero, as prom-client's `remove()` leaves a series; the next observation
+   * brings it back. The series object survives, so a caller that resolved it keeps recording into the histogram.
+   */
+  withdraw(): void {
+    this.reset();
+    this.#exposed = false;
+  }
+
+  /** Back to zero and exposed (prom-client's `zero()`); the series stays resolved. */
   reset(): void {
+    this.#exposed = true;
     this.#counts.fill(0);
     this.#exemplarAtMs.fill(Number.NEGATIVE_INFINITY);
     this.#exemplars.fill(undefined);
@@ -88,6 +101,7 @@ export class DurationSeries {
 
   /** The series' samples in the shape prom-client's writers read: cumulative buckets, then `_sum` and `_count`. */
   samples(name: string): Sample[] {
+    if (!this.#exposed) return [];
     const sharedLabels = this.labels;
     const samples: Sample[] = [];
     let cumulative = 0;
@@ -200,18 +214,17 @@ export class DurationHistogram extends Histogram<string> {
     this.series(labels).reset();
   }
 
-  /** Zeroes every series in place: callers' resolved series stay valid. */
+  /** Withdraws every series, as prom-client's `reset()` empties its histogram; callers' series stay valid. */
   override reset(): void {
     // prom-client's constructor calls `reset()` before this class's fields exist.
     if (!(#series in this)) return;
-    for (const series of this.#series.values()) series.reset();
+    for (const series of this.#series.values()) series.withdraw();
   }
 
   override remove(...args: string[]): void;
   override remove(labels: LabelValues<string>): void;
   override remove(...args: [LabelValues<string>] | string[]): void {
-    const series = this.series(this.#labelSet(args));
-    for (const [key, candidate] of this.#series) if (candidate === series) this.#series.delete(key);
+    this.series(this.#labelSet(args)).withdraw();
   }
 
   /** Label values given positionally (prom-client's `labels('GET', '/x')`) or as an object. */
