@@ -17,7 +17,8 @@
  * (`--soak-variants=a,b` to soak only those),
  * `--open-load=FRACTION` (of the slowest variant's saturation; default 0.5), `--out=DIR`,
  * `--server-node-args="--max-semi-space-size=4"` (flags for every server process instead of the images' heap limits,
- * `SERVICE_NODE_OPTIONS`; `--server-node-args=` for none),
+ * `SERVICE_NODE_OPTIONS`; `--server-node-args=` for none), `--compare-node-args="…"` (repeatable: each variant
+ * also runs with these flags, as `<variant>+alt1`, in the same rounds), `--variants=a,b` (only these, and the baseline),
  * `--source` (the order flow's services from `src/main.ts` rather than the production bundles the images run),
  * `--chart-from=results.json` (re-render the chart only), `--profile` (CPU profiles of both suites bare,
  * unsampled and at 100%),
@@ -65,6 +66,13 @@ const { values: flags } = parseArgs({
     out: { type: 'string' },
     /** Flags for every server process. [default=the stack map's SERVICE_NODE_OPTIONS, the images' heap limits] */
     'server-node-args': { type: 'string', default: SERVICE_NODE_OPTIONS.join(' ') },
+    /**
+     * Also run each variant with these server flags instead (repeatable), side by side in the same rounds: e.g.
+     * another young-generation size against the images' (`--compare-node-args="--max-semi-space-size=8 …"`).
+     */
+    'compare-node-args': { type: 'string', multiple: true, default: [] },
+    /** Run only these variants (comma-separated names); the suite's baseline always runs. */
+    variants: { type: 'string' },
     /** Run the order flow's services from their TypeScript sources instead of the production bundles. */
     source: { type: 'boolean', default: false },
     /** Only re-render the chart from an existing results.json (next to it). */
@@ -111,11 +119,38 @@ const SOAK_SECONDS = Number(flags.soak);
 const SOAK_VARIANTS = flags['soak-variants']?.split(',').map((name) => name.trim());
 /** Idle resident memory is read this long after the process is ready, once start-up garbage is collected. */
 const IDLE_SETTLE_MS = 1_000;
-const SERVER_NODE_ARGS = (flags['server-node-args'] ?? '').split(' ').filter((arg) => arg !== '');
+const nodeArgsOf = (flagValue: string): string[] => flagValue.split(' ').filter((arg) => arg !== '');
+const SERVER_NODE_ARGS = nodeArgsOf(flags['server-node-args'] ?? '');
+const COMPARE_NODE_ARGS = (flags['compare-node-args'] ?? []).map(nodeArgsOf);
+const ONLY_VARIANTS = flags.variants?.split(',').map((name) => name.trim());
 const OUT_DIR = flags.out ?? join(HERE, '..', 'results', flags.quick ? 'quick' : '.');
 
 if (!(OPEN_LOAD_FRACTION > 0 && OPEN_LOAD_FRACTION <= 1)) throw new Error('--open-load must be in (0, 1]');
 if (!(SOAK_SECONDS >= 0)) throw new Error('--soak must be a number of seconds');
+
+/**
+ * The variants a suite runs: those `--variants` names (and the baseline), each also under every
+ * `--compare-node-args` set, named `<variant>+alt1`, … in the order given.
+ */
+const selectVariants = (
+  baseline: string,
+  makeVariants: (nodeArgs: readonly string[]) => Promise<readonly Variant[]>,
+): Promise<Variant[]> =>
+  Promise.all(
+    [SERVER_NODE_ARGS, ...COMPARE_NODE_ARGS].map(async (nodeArgs, set) =>
+      (await makeVariants(nodeArgs))
+        .filter(({ name }) => ONLY_VARIANTS === undefined || name === baseline || ONLY_VARIANTS.includes(name))
+        .map((variant) =>
+          set === 0
+            ? variant
+            : {
+                ...variant,
+                name: `${variant.name}+alt${set}`,
+                description: `${variant.description}; node ${nodeArgs.join(' ')}`,
+              },
+        ),
+    ),
+  ).then((sets) => sets.flat());
 
 /** Rotates the variant order each round (A B C, B C A, C A B). */
 const rotated = <T>(items: readonly T[], round: number): T[] =>
@@ -310,7 +345,9 @@ if (flags.only === undefined || flags.only === 'light') {
   const light = await measure(
     'light route',
     'hono-bare',
-    LIGHT_VARIANTS.map((variant) => lightVariant(variant, SERVER_NODE_ARGS)),
+    await selectVariants('hono-bare', async (nodeArgs) =>
+      LIGHT_VARIANTS.map((variant) => lightVariant(variant, nodeArgs)),
+    ),
   );
   report(light);
   suites.push(light);
@@ -322,7 +359,9 @@ if (flags.only === undefined || flags.only === 'orders') {
   const orders = await measure(
     'order flow',
     'services-bare',
-    await orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs: SERVER_NODE_ARGS, source: flags.source }),
+    await selectVariants('services-bare', (nodeArgs) =>
+      orderFlowVariants({ otlpEndpoint, serverCpu: SERVER_CPU, nodeArgs, source: flags.source }),
+    ),
   );
   report(orders);
   suites.push(orders);
@@ -339,6 +378,7 @@ const results: BenchResults = {
     openLoadFraction: OPEN_LOAD_FRACTION,
     soakSeconds: SOAK_SECONDS,
     serverNodeArgs: SERVER_NODE_ARGS,
+    compareNodeArgs: COMPARE_NODE_ARGS,
   },
   suites,
 };

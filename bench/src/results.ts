@@ -78,6 +78,8 @@ export interface BenchResults {
     readonly soakSeconds: number;
     /** Extra node flags every server process ran with (`--server-node-args`). */
     readonly serverNodeArgs: readonly string[];
+    /** Each variant also ran with these flags (`--compare-node-args`), as `<variant>+alt1`, … */
+    readonly compareNodeArgs?: readonly (readonly string[])[];
   };
   readonly suites: SuiteResults[];
 }
