@@ -68,7 +68,7 @@ const { values: flags } = parseArgs({
     'server-node-args': { type: 'string', default: SERVICE_NODE_OPTIONS.join(' ') },
     /**
      * Also run each variant with these server flags instead (repeatable), side by side in the same rounds: e.g.
-     * another young-generation size against the images' (`--compare-node-args="--max-semi-space-size=8 …"`).
+     * another young-generation size against the images' (`--compare-node-args="--max-semi-space-size=2 …"`).
      */
     'compare-node-args': { type: 'string', multiple: true, default: [] },
     /** Run only these variants (comma-separated names); the suite's baseline always runs. */
