@@ -5,7 +5,7 @@
  * profile (10% at the entry), at 100% sampling, and with nothing sampled. Each service runs from its production
  * bundle (`dist/main.mjs`, built first), as the images do; `source: true` runs `src/main.ts` instead.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +13,7 @@ import { PRODUCTION_SAMPLING } from '@mesh-stack/service-kit/telemetry';
 import { HEALTH_PATHS, type ServiceName } from '@mesh-stack/stack';
 import { bundleService } from '../../scripts/lib/build/bundle.ts';
 import { freePort } from '../../scripts/lib/stack/port-check.ts';
-import { cpuSecondsOf, startJsonChild } from './processes.ts';
+import { cpuSecondsOf, type JsonChild, startJsonChild } from './processes.ts';
 import type { Variant } from './variant.ts';
 
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
@@ -22,10 +22,32 @@ const sourcePath = (name: ServiceName) => join(REPO_ROOT, 'services', name, 'src
 /** Polls readiness often enough that the start-up time it reports is within a few ms of the truth. */
 const READY_POLL_MS = 10;
 
-/** Milliseconds from `spawnedAt` (performance.now()) until the service answers its readiness probe. */
-const waitUntilReady = async (adminUrl: string, spawnedAt: number): Promise<number> => {
+/** The last lines a service logged (LOG_LEVEL=warn: its warnings and errors), for an error message. */
+const logTail = (file: string): string => {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-5).join('\n') || '(nothing logged)';
+  } catch {
+    return '(no log)';
+  }
+};
+
+/**
+ * Milliseconds from `spawnedAt` (performance.now()) until the service answers its readiness probe; fails early, with
+ * what the service logged, if it exits first.
+ */
+const waitUntilReady = async (
+  adminUrl: string,
+  spawnedAt: number,
+  child: { readonly exitCode: number | null; readonly signalCode: string | null },
+  logFile: string,
+): Promise<number> => {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(
+        `${adminUrl} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${logTail(logFile)}`,
+      );
+    }
     try {
       if ((await fetch(`${adminUrl}${HEALTH_PATHS.ready}`)).ok) return performance.now() - spawnedAt;
     } catch {
@@ -33,7 +55,7 @@ const waitUntilReady = async (adminUrl: string, spawnedAt: number): Promise<numb
     }
     await sleep(READY_POLL_MS);
   }
-  throw new Error(`${adminUrl} did not come up`);
+  throw new Error(`${adminUrl} was not ready after 30 s:\n${logTail(logFile)}`);
 };
 
 export interface OrderFlowOptions {
@@ -68,28 +90,41 @@ const startServices = async (
     LOG_LEVEL: 'warn',
     ...telemetryEnv,
   };
+  const spawned: JsonChild[] = [];
   const start = async (name: ServiceName, [port, adminPort]: number[], extra: Record<string, string> = {}) => {
     const spawnedAt = performance.now();
+    const logFile = join(dataDir, `${name}.log`);
     const child = await startJsonChild([entryPoints[name]], {
       cpu: serverCpu,
       nodeArgs,
       env: { ...common, PORT: String(port), ADMIN_PORT: String(adminPort), ...extra },
       readyWhen: 'spawned',
+      stdoutFile: logFile,
     });
+    spawned.push(child);
     // Timed from the spawn to readiness, before the next service starts: each start-up alone on the core, as a pod's.
-    return { ...child, readyAfterMs: await waitUntilReady(url(adminPort), spawnedAt) };
+    return { ...child, readyAfterMs: await waitUntilReady(url(adminPort), spawnedAt, child.child, logFile) };
   };
-  const children = [
-    { name: 'user-service', ...(await start('user-service', ports.user)) },
-    { name: 'payment-service', ...(await start('payment-service', ports.payment)) },
-    {
-      name: 'order-service',
-      ...(await start('order-service', ports.order, {
-        USER_SERVICE_URL: url(ports.user[0]),
-        PAYMENT_SERVICE_URL: url(ports.payment[0]),
-      })),
-    },
-  ];
+  type Started = JsonChild & { readonly name: ServiceName; readonly readyAfterMs: number };
+  let children: Started[];
+  try {
+    children = [
+      { name: 'user-service', ...(await start('user-service', ports.user)) },
+      { name: 'payment-service', ...(await start('payment-service', ports.payment)) },
+      {
+        name: 'order-service',
+        ...(await start('order-service', ports.order, {
+          USER_SERVICE_URL: url(ports.user[0]),
+          PAYMENT_SERVICE_URL: url(ports.payment[0]),
+        })),
+      },
+    ];
+  } catch (error) {
+    // No orphans: a failed start stops the services already running (they would hold CPU 0 for later runs).
+    await Promise.all(spawned.map((child) => child.stop()));
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const startupMs = Object.fromEntries(children.map(({ name, readyAfterMs }) => [name, readyAfterMs]));
 
   const created = await fetch(`${url(ports.user[0])}/users`, {

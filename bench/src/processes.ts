@@ -3,7 +3,7 @@
  * load generator do not steal each other's core.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -64,18 +64,22 @@ export const startJsonChild = async (
     cpu?: number;
     env?: NodeJS.ProcessEnv;
     nodeArgs?: readonly string[];
-    /** `json-line` (default): ready at the first JSON line on stdout; `spawned`: as soon as it runs, stdout ignored. */
+    /** `json-line` (default): ready at the first JSON line on stdout; `spawned`: as soon as it runs. */
     readyWhen?: 'json-line' | 'spawned';
+    /** With `spawned`: stdout is appended to this file (the services' logs) instead of being dropped. */
+    stdoutFile?: string;
   } = {},
 ): Promise<JsonChild> => {
   const nodeCommand = [process.execPath, '--import', PROBE_PATH, ...(options.nodeArgs ?? []), ...args];
   const [command, ...commandArgs] =
     canPin && options.cpu !== undefined ? [TASKSET, '-c', String(options.cpu), ...nodeCommand] : nodeCommand;
   const spawnedOnly = options.readyWhen === 'spawned';
+  const stdoutFd = spawnedOnly && options.stdoutFile !== undefined ? openSync(options.stdoutFile, 'a') : undefined;
   const child = spawn(command ?? process.execPath, commandArgs, {
-    stdio: ['ignore', spawnedOnly ? 'ignore' : 'pipe', 'inherit', 'ipc'],
+    stdio: ['ignore', spawnedOnly ? (stdoutFd ?? 'ignore') : 'pipe', 'inherit', 'ipc'],
     env: options.env ?? process.env,
   });
+  if (stdoutFd !== undefined) closeSync(stdoutFd);
   // 'close', not 'exit': `stop()` returns the last JSON line, which may be read only after the exit is reported.
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let last: Record<string, unknown> | undefined;
