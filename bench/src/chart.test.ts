@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { renderChart } from './chart.ts';
 import { type BenchResults, emptyRounds, median, type SuiteResults, suiteTable, summarizeSuite } from './results.ts';
@@ -86,5 +88,13 @@ describe('renderChart', () => {
     const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)?.[1]);
     for (const match of svg.matchAll(/<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g))
       assert.ok(Number(match[1]) + Number(match[2]) <= width, match[0]);
+  });
+});
+
+describe('the committed chart', () => {
+  it('is what renderChart makes of the committed results (re-render: npm run bench -- --chart-from=…)', () => {
+    const dir = join(import.meta.dirname, '..', 'results');
+    const committed = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as BenchResults;
+    assert.equal(readFileSync(join(dir, 'telemetry-tax.svg'), 'utf8'), renderChart(committed));
   });
 });
