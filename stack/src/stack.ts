@@ -24,12 +24,13 @@ export const KUBERNETES_PORTS: ServicePorts = { publicPort: 8080, adminPort: 946
 
 /**
  * V8's heap limits for every service process, wherever it runs: the images' `NODE_OPTIONS`, Kubernetes' (which
- * replaces the image's), `npm start`, the tests and `npm run bench`. 8 MB per young-generation semi-space (V8 lets
- * each grow to 64 MB under load: most of a service's resident memory); 2 MB, the earlier cap, cost more in
- * scavenges than the memory it saved (BENCHMARKS.md, "The young generation's size"). The old generation capped at
- * 160 MB, below the 256Mi container limit with room for code and buffers (docs/scaling.md, "Memory").
+ * replaces the image's), `npm start`, the tests and `npm run bench`. 4 MB per young-generation semi-space (V8 lets
+ * each grow to 64 MB under load: most of a service's resident memory): 2 MB, the earlier cap, cost more in
+ * scavenges than the memory it saved, and 8 MB took order-service over the 150 MB budget in a soak (BENCHMARKS.md,
+ * "The young generation's size"). The old generation capped at 160 MB, below the 256Mi container limit with room
+ * for code and buffers (docs/scaling.md, "Memory").
  */
-export const SERVICE_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=8', '--max-old-space-size=160'];
+export const SERVICE_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=4', '--max-old-space-size=160'];
 
 /** Port names used by Kubernetes Services and container ports. */
 export const PORT_NAMES = { public: 'http', admin: 'http-metrics' } as const;
