@@ -127,6 +127,11 @@ const OUT_DIR = flags.out ?? join(HERE, '..', 'results', flags.quick ? 'quick' :
 
 if (!(OPEN_LOAD_FRACTION > 0 && OPEN_LOAD_FRACTION <= 1)) throw new Error('--open-load must be in (0, 1]');
 if (!(SOAK_SECONDS >= 0)) throw new Error('--soak must be a number of seconds');
+if (ONLY_VARIANTS !== undefined) {
+  const known = new Set<string>([...LIGHT_VARIANTS, ...(await import('./order-flow.ts')).ORDER_FLOW_VARIANTS]);
+  const unknown = ONLY_VARIANTS.filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new Error(`--variants: no variant named ${unknown.join(', ')} (known: ${[...known]})`);
+}
 
 /**
  * The variants a suite runs: those `--variants` names (and the baseline), each also under every

@@ -2,7 +2,7 @@
  * @module Micro-benchmark: what one recorded span costs this process, stage by stage, from `startSpan` to the
  * OTLP request on the wire. Run: `npm run bench:span-pipeline`.
  *
- * The spans look like the server spans of `http-server.ts` (kind SERVER, a remote parent, six attributes). Each
+ * The spans look like the server spans of `http-server.ts` (kind SERVER, a remote parent, five attributes). Each
  * stage adds one step of the pipeline the services run (`sdk.ts`):
  * 1. unsampled: the span the production profile creates for nine requests in ten (no attributes, no export);
  * 2. recorded, no processor: the SDK's span object, its attributes and `end()`;
@@ -17,9 +17,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { ATTR } from '@mesh-stack/service-kit/contract';
 import { type Attributes, type Context, context, ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import type { ExportResult } from '@opentelemetry/core';
+import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -51,11 +52,11 @@ const PARENT: Context = trace.setSpanContext(ROOT_CONTEXT, {
   isRemote: true,
 });
 
-const START_ATTRIBUTES: Attributes = { 'http.request.method': 'POST', 'url.scheme': 'http' };
+const START_ATTRIBUTES: Attributes = { [ATTR.httpRequestMethod]: 'POST', [ATTR.urlScheme]: 'http' };
 
 class DroppingExporter implements SpanExporter {
   export(_spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    done({ code: 0 });
+    done({ code: ExportResultCode.SUCCESS });
   }
   shutdown(): Promise<void> {
     return Promise.resolve();
@@ -66,7 +67,7 @@ class EncodingExporter extends DroppingExporter {
   bytes = 0;
   override export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     this.bytes += ProtobufTraceSerializer.serializeRequest(spans)?.byteLength ?? 0;
-    done({ code: 0 });
+    done({ code: ExportResultCode.SUCCESS });
   }
 }
 
@@ -104,9 +105,9 @@ const recordOne = (stageTracer: ReturnType<TracerProvider['getTracer']>): void =
   if (span.isRecording()) {
     span.setAttributes(START_ATTRIBUTES);
     span.updateName('POST /orders');
-    span.setAttribute('http.route', '/orders');
-    span.setAttribute('url.path', '/orders');
-    span.setAttribute('http.response.status_code', 201);
+    span.setAttribute(ATTR.httpRoute, '/orders');
+    span.setAttribute(ATTR.urlPath, '/orders');
+    span.setAttribute(ATTR.httpResponseStatusCode, 201);
   }
   // The context switch every request makes, recorded or not.
   context.with(trace.setSpan(PARENT, span), () => undefined);
