@@ -3,7 +3,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { renderChart } from './chart.ts';
-import { type BenchResults, emptyRounds, median, type SuiteResults, suiteTable, summarizeSuite } from './results.ts';
+import {
+  type BenchResults,
+  emptyRounds,
+  median,
+  queueingLatencyRatio,
+  type SuiteResults,
+  suiteTable,
+  summarizeSuite,
+} from './results.ts';
 
 const variant = (name: string, throughput: number[], cpu: number[], p99: number[], eld: number[], rss: number[]) => ({
   ...emptyRounds(name, `${name} <described> & measured`),
@@ -55,6 +63,18 @@ describe('bench results', () => {
     assert.equal(sampled.ratios.eventLoopDelayP99, median([20, 21, 22]) / median([11, 12, 13]));
     assert.equal(sampled.ratios.rssLoad, median([120, 118, 119]) / median([80, 82, 81]));
     assert.equal(sampled.rssIdleMiB, median([100, 98, 99]));
+  });
+
+  it('says how much longer the tail would be from the extra CPU alone (M/M/1 at the open rate)', () => {
+    // 100 orders/s: 4 ms of CPU each keeps the core 40% busy (latency 4 / 0.6 ms), 5 ms keeps it 50% busy (5 / 0.5).
+    assert.equal(queueingLatencyRatio(100, 4_000, 5_000), 5 / 0.5 / (4 / 0.6));
+    assert.equal(queueingLatencyRatio(100, 4_000, 4_000), 1);
+    assert.ok(queueingLatencyRatio(100, 4_000, 3_000) < 1);
+    assert.equal(queueingLatencyRatio(100, 4_000, 10_000), Number.POSITIVE_INFINITY);
+    const [, sampled] = summarizeSuite(suite);
+    // 5,000 requests/s: 29 µs keeps the core 14.5% busy, 59 µs 29.5%.
+    assert.equal(sampled?.ratios.p99FromCpu, queueingLatencyRatio(5000, 29, 59));
+    assert.ok(Math.abs((sampled?.ratios.p99FromCpu ?? 0) - 59 / 0.705 / (29 / 0.855)) < 1e-9);
   });
 
   it('prints one table row per variant', () => {

@@ -201,9 +201,8 @@ export const orderFlowVariants = async ({
     return {
       name,
       description: sampling[name].description,
-      // Once more with new ports when a port was taken: `freePort` hands out ports from the ephemeral range, and an
-      // outgoing connection can take one before the service binds it. The service then logs EADDRINUSE and exits 1
-      // with nothing on stderr, which fits how order-service failed in a lost run of record. Any other start-up
+      // Once more with new ports when a port was taken between `freePort`'s check and the service's bind (another
+      // process on the machine): the service logs EADDRINUSE and exits 1 with nothing on stderr. Any other start-up
       // failure fails the run.
       start: () =>
         start().catch((error: unknown) => {

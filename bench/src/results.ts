@@ -145,10 +145,30 @@ export interface VariantSummary {
     /** Baseline CPU / variant CPU: the throughput a dedicated core would give (higher is better). */
     readonly dedicatedCoreThroughput: number;
     readonly p99: number;
+    /**
+     * The p99 ratio that the extra CPU alone would give at the open-model rate, from {@link queueingLatencyRatio}:
+     * a measured p99 ratio well above it has another cause (pauses, stalls); one near it is the CPU's own cost.
+     */
+    readonly p99FromCpu: number;
     readonly eventLoopDelayP99: number;
     readonly rssLoad: number;
   };
 }
+
+/**
+ * How much longer the latency percentiles of a variant are than the baseline's when both are queues served by one
+ * core at the same arrival rate and the only difference is CPU per request: M/M/1, whose every percentile is
+ * proportional to `S / (1 − λS)` (service time over the idle fraction). Infinite when the variant's core would be
+ * saturated. A model (three processes share the order flow's core, service times are not exponential) that says how
+ * much tail a variant's CPU per request buys at the bench's rate by itself.
+ */
+export const queueingLatencyRatio = (ratePerSecond: number, baselineCpuMicros: number, cpuMicros: number): number => {
+  const latency = (micros: number): number => {
+    const utilisation = (ratePerSecond * micros) / 1e6;
+    return utilisation >= 1 ? Number.POSITIVE_INFINITY : micros / (1 - utilisation);
+  };
+  return latency(cpuMicros) / latency(baselineCpuMicros);
+};
 
 export const summarizeSuite = (suite: SuiteResults): VariantSummary[] => {
   const medians = suite.variants.map((variant) => ({
@@ -176,6 +196,7 @@ export const summarizeSuite = (suite: SuiteResults): VariantSummary[] => {
       cpuPerRequest: cpu / (base?.cpu ?? Number.NaN),
       dedicatedCoreThroughput: (base?.cpu ?? Number.NaN) / cpu,
       p99: p99 / (base?.p99 ?? Number.NaN),
+      p99FromCpu: queueingLatencyRatio(suite.openRate, base?.cpu ?? Number.NaN, cpu),
       eventLoopDelayP99: eld / (base?.eld ?? Number.NaN),
       rssLoad: rssLoad / (base?.rssLoad ?? Number.NaN),
     },
@@ -187,11 +208,11 @@ const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFi
 
 /** The suite as a Markdown table (what `npm run bench` prints and BENCHMARKS.md carries). */
 export const suiteTable = (suite: SuiteResults): string[] => [
-  '| variant | req/s | vs baseline | server CPU µs/request | vs baseline | dedicated-core throughput | p99 ms (open) | vs baseline | event-loop delay p99 ms | RSS idle MiB | RSS at saturation MiB | vs baseline | failed |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| variant | req/s | vs baseline | server CPU µs/request | vs baseline | dedicated-core throughput | p99 ms (open) | vs baseline | from CPU alone (M/M/1) | event-loop delay p99 ms | RSS idle MiB | RSS at saturation MiB | vs baseline | failed |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...summarizeSuite(suite).map(
     (v) =>
-      `| ${v.name} | ${fixed(v.throughput, 0)} | ${ratio(v.ratios.throughput)} | ${fixed(v.cpuMicrosPerRequest, 0)} | ${ratio(v.ratios.cpuPerRequest)} | ${ratio(v.ratios.dedicatedCoreThroughput)} | ${fixed(v.p99Ms, 1)} | ${ratio(v.ratios.p99)} | ${fixed(v.eventLoopDelayP99Ms, 1)} | ${fixed(v.rssIdleMiB, 0)} | ${fixed(v.rssLoadMiB, 0)} | ${ratio(v.ratios.rssLoad)} | ${v.failures} |`,
+      `| ${v.name} | ${fixed(v.throughput, 0)} | ${ratio(v.ratios.throughput)} | ${fixed(v.cpuMicrosPerRequest, 0)} | ${ratio(v.ratios.cpuPerRequest)} | ${ratio(v.ratios.dedicatedCoreThroughput)} | ${fixed(v.p99Ms, 1)} | ${ratio(v.ratios.p99)} | ${ratio(v.ratios.p99FromCpu)} | ${fixed(v.eventLoopDelayP99Ms, 1)} | ${fixed(v.rssIdleMiB, 0)} | ${fixed(v.rssLoadMiB, 0)} | ${ratio(v.ratios.rssLoad)} | ${v.failures} |`,
   ),
 ];
 

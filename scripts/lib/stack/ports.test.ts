@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BACKEND_PORTS, LOCAL_PORTS } from '@mesh-stack/stack';
+import { FREE_PORT_RANGE, freePort, isPortFree } from './port-check.ts';
 import { portMapping, stackPorts, TEST_PORT_OFFSETS } from './ports.ts';
 
 const allPorts = (offset: number): number[] => {
@@ -46,5 +47,20 @@ describe('stack ports', () => {
       mapping.get(LOCAL_PORTS['order-service'].adminPort),
       LOCAL_PORTS['order-service'].adminPort + TEST_PORT_OFFSETS.spare,
     );
+  });
+
+  it('hands out ports above every stack port and below the ephemeral range', () => {
+    const stackPortsInUse = [...allPorts(0), ...Object.values(TEST_PORT_OFFSETS).flatMap(allPorts), 5432];
+    assert.ok(Math.max(...stackPortsInUse) < FREE_PORT_RANGE.lowest);
+    assert.ok(FREE_PORT_RANGE.highest < 32_768);
+  });
+
+  it('gives each caller its own port, free and in range, even when asked at once', async () => {
+    const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
+    assert.equal(new Set(ports).size, ports.length);
+    for (const port of ports) {
+      assert.ok(port >= FREE_PORT_RANGE.lowest && port <= FREE_PORT_RANGE.highest, `${port} out of range`);
+      assert.ok(await isPortFree(port), `${port} is not free`);
+    }
   });
 });
