@@ -17,7 +17,7 @@ import { eventually } from '../support/eventually.ts';
 import { requestJson, uniqueEmail } from '../support/http.ts';
 import { FAULT_INJECTION_HEADERS, startStack, type TestStack } from '../support/services.ts';
 import { keptAliveOrderLoops } from './keep-alive-clients.ts';
-import { chargedButPending, countBy, inconsistencies, type Ledger, readLedger } from './ledger.ts';
+import { chargedButPending, countBy, inconsistencies, type Ledger, readLedger, sameLedger } from './ledger.ts';
 import { type OrderClient, steadyLoad } from './order-clients.ts';
 
 const RATE_PER_SECOND = 10;
@@ -113,7 +113,11 @@ for (const backend of DATABASE_BACKENDS) {
       };
     };
 
-    /** Waits (bounded) until no order is pending, then checks the ledger and the clients, and prints the figures. */
+    /**
+     * Waits (bounded) until no order is pending and two reads of the databases in a row agree (a settled state, not
+     * two databases read at different moments: `sameLedger`), then checks that ledger and the clients, and prints
+     * the figures.
+     */
     const assertConverges = async (
       t: TestContext,
       clients: readonly OrderClient[],
@@ -122,11 +126,17 @@ for (const backend of DATABASE_BACKENDS) {
     ) => {
       let last: Ledger | undefined;
       const ledger = await eventually(
-        'every order paid or payment_failed',
+        'every order paid or payment_failed, the same in two reads in a row',
         async () => {
-          last = await readLedger(stack);
-          sampler.observe(last);
-          return last.orders.every((order) => isFinal(order.status)) ? last : undefined;
+          const previous = last;
+          const current = await readLedger(stack);
+          last = current;
+          sampler.observe(current);
+          const settled =
+            current.orders.every((order) => isFinal(order.status)) &&
+            previous !== undefined &&
+            sameLedger(previous, current);
+          return settled ? current : undefined;
         },
         {
           timeoutMs: CONVERGE_TIMEOUT_MS,

@@ -47,8 +47,13 @@ const readRows = async <Row>(env: Readonly<Record<string, string>>, file: string
   }
 };
 
+/**
+ * Both databases, one after the other: not a snapshot. A payment and its order completed together between the two
+ * reads (the reconciler charging again with the order's key, then completing it) show an order paid without its
+ * payment; compare two reads with {@link sameLedger} before checking one.
+ */
 export const readLedger = async (stack: TestStack): Promise<Ledger> => {
-  // Payments first: an order completed between the two reads then has its payment in the snapshot.
+  // Payments first, so a payment read belongs to an order already stored (orders are stored before their charge).
   const payments = await readRows<PaymentRow>(
     stack.databaseEnv('payment-service'),
     'payment-service.sqlite',
@@ -56,6 +61,20 @@ export const readLedger = async (stack: TestStack): Promise<Ledger> => {
   );
   const orders = await readRows<OrderRow>(stack.databaseEnv('order-service'), 'order-service.sqlite', ORDERS_SQL);
   return { orders, payments };
+};
+
+/**
+ * Whether two ledgers hold the same rows. Two reads that agree (payments, orders, payments, orders) saw no write
+ * to either database between the first read of orders and the second of payments, so the second ledger is a state
+ * both databases were in at once: one whose inconsistencies are real, not an artefact of reading two databases.
+ */
+export const sameLedger = (a: Ledger, b: Ledger): boolean => {
+  const rows = (ledger: Ledger): string =>
+    JSON.stringify([
+      ledger.orders.map((order) => `${order.id} ${order.status} ${order.payment_id}`).sort(),
+      ledger.payments.map((payment) => `${payment.id} ${payment.order_id} ${payment.status}`).sort(),
+    ]);
+  return rows(a) === rows(b);
 };
 
 export const countBy = <T>(items: readonly T[], key: (item: T) => string): Record<string, number> => {
