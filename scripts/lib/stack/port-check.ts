@@ -16,7 +16,7 @@ export const isPortFree = (port: number, host = '127.0.0.1'): Promise<boolean> =
  * Where {@link freePort} looks: above every port a local stack uses (the defaults and the test stacks' offsets,
  * scripts/lib/stack/ports.test.ts checks) and below Linux's ephemeral range (32768–60999). A port from the
  * ephemeral range, which is where `listen(0)` lands, can be taken as the local port of an outgoing connection between
- * the check and the child's own bind: the child then fails with EADDRINUSE, as a service did in a bench run.
+ * the check and the child's own bind: the child then fails with EADDRINUSE, the likely end of a lost bench run.
  */
 export const FREE_PORT_RANGE = { lowest: 24_000, highest: 32_767 } as const;
 
