@@ -73,7 +73,6 @@ describe('bench results', () => {
     assert.equal(queueingLatencyRatio(100, 4_000, 10_000), Number.POSITIVE_INFINITY);
     const [, sampled] = summarizeSuite(suite);
     // 5,000 requests/s: 29 µs keeps the core 14.5% busy, 59 µs 29.5%.
-    assert.equal(sampled?.ratios.p99FromCpu, queueingLatencyRatio(5000, 29, 59));
     assert.ok(Math.abs((sampled?.ratios.p99FromCpu ?? 0) - 59 / 0.705 / (29 / 0.855)) < 1e-9);
   });
 

@@ -190,26 +190,15 @@ export const orderFlowVariants = async ({
       env: { ...exporting, OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0' },
     },
   };
-  return ORDER_FLOW_VARIANTS.map((name) => {
-    const start = () =>
+  return ORDER_FLOW_VARIANTS.map((name) => ({
+    name,
+    description: sampling[name].description,
+    start: () =>
       startServices(
         entryPoints,
         name === 'services-bare' ? { MESH_STACK_TELEMETRY: 'off' } : sampling[name].env,
         serverCpu,
         nodeArgs,
-      );
-    return {
-      name,
-      description: sampling[name].description,
-      // Once more with new ports when a port was taken between `freePort`'s check and the service's bind (another
-      // process on the machine): the service logs EADDRINUSE and exits 1 with nothing on stderr. Any other start-up
-      // failure fails the run.
-      start: () =>
-        start().catch((error: unknown) => {
-          if (!String(error).includes('EADDRINUSE')) throw error;
-          console.warn(`  ${name}: a port was taken before a service bound it; starting once more with new ports`);
-          return start();
-        }),
-    };
-  });
+      ),
+  }));
 };
