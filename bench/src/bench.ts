@@ -15,7 +15,7 @@
  *
  * Flags: `--quick` (short runs; results in bench/results/quick), `--only=light|orders`, `--soak=SECONDS`
  * (`--soak-variants=a,b` to soak only those),
- * `--open-load=FRACTION` (of the slowest variant's saturation; default 0.5), `--out=DIR`,
+ * `--rounds=N` (default 3), `--open-load=FRACTION` (of the slowest variant's saturation; default 0.5), `--out=DIR`,
  * `--server-node-args="--max-semi-space-size=4"` (flags for every server process instead of the images' heap limits,
  * `SERVICE_NODE_OPTIONS`; `--server-node-args=` for none), `--compare-node-args="…"` (repeatable: each variant
  * also runs with these flags, as `<variant>+alt1`, in the same rounds), `--variants=a,b` (only these, and the baseline),
@@ -53,6 +53,8 @@ import type { StartedVariant, Variant } from './variant.ts';
 const { values: flags } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    /** Rounds per variant. [default=3, 1 with --quick] More rounds narrow the by-round ratios' range. */
+    rounds: { type: 'string' },
     profile: { type: 'boolean', default: false },
     only: { type: 'string' },
     'high-priority': { type: 'boolean', default: false },
@@ -106,7 +108,7 @@ if (canPin && process.env.BENCH_PINNED !== '1') {
   process.exit(result.status ?? 1);
 }
 
-const ROUNDS = flags.quick ? 1 : 3;
+const ROUNDS = Number(flags.rounds ?? (flags.quick ? 1 : 3));
 const WARMUP_SECONDS = flags.quick ? 1 : 2;
 const CLOSED_SECONDS = flags.quick ? 3 : 8;
 const OPEN_SECONDS = flags.quick ? 3 : 8;
@@ -125,6 +127,7 @@ const COMPARE_NODE_ARGS = (flags['compare-node-args'] ?? []).map(nodeArgsOf);
 const ONLY_VARIANTS = flags.variants?.split(',').map((name) => name.trim());
 const OUT_DIR = flags.out ?? join(HERE, '..', 'results', flags.quick ? 'quick' : '.');
 
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error('--rounds must be a whole number from 1');
 if (!(OPEN_LOAD_FRACTION > 0 && OPEN_LOAD_FRACTION <= 1)) throw new Error('--open-load must be in (0, 1]');
 if (!(SOAK_SECONDS >= 0)) throw new Error('--soak must be a number of seconds');
 if (ONLY_VARIANTS !== undefined) {

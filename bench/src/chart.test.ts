@@ -7,6 +7,7 @@ import {
   type BenchResults,
   emptyRounds,
   median,
+  pairedRatio,
   queueingLatencyRatio,
   type SuiteResults,
   suiteTable,
@@ -74,6 +75,21 @@ describe('bench results', () => {
     const [, sampled] = summarizeSuite(suite);
     // 5,000 requests/s: 29 µs keeps the core 14.5% busy, 59 µs 29.5%.
     assert.ok(Math.abs((sampled?.ratios.p99FromCpu ?? 0) - 59 / 0.705 / (29 / 0.855)) < 1e-9);
+  });
+
+  it('pairs each round of a variant with the same round of the baseline', () => {
+    // A round where the whole machine was slow (round 2) moves both; pairing keeps the ratio, medians of each do not.
+    assert.deepEqual(pairedRatio([100, 200, 110], [125, 250, 110]), { median: 0.8, min: 0.8, max: 1 });
+    assert.equal(median([100, 200, 110]) / median([125, 250, 110]), 110 / 125);
+    assert.equal(pairedRatio([100, 200], [125]), undefined);
+    assert.equal(pairedRatio([], []), undefined);
+    const [bare, sampled] = summarizeSuite(suite);
+    assert.equal(bare?.ratios.dedicatedCoreThroughputByRound, undefined);
+    assert.deepEqual(sampled?.ratios.dedicatedCoreThroughputByRound, {
+      median: 29 / 59,
+      min: Math.min(30 / 60, 28 / 58, 29 / 59),
+      max: Math.max(30 / 60, 28 / 58, 29 / 59),
+    });
   });
 
   it('prints one table row per variant', () => {

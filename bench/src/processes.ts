@@ -3,7 +3,7 @@
  * load generator do not steal each other's core.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -35,7 +35,9 @@ export const cpuSecondsOf = (pid: number | undefined): number => {
  * Preloaded into every server process: event-loop delay and memory over IPC (probe.ts). Compiled to JavaScript
  * first: a `.ts` preload would load Node's type stripper (about 17 MB resident) into processes that run bundles.
  */
-const PROBE_PATH = join(mkdtempSync(join(tmpdir(), 'bench-probe-')), 'probe.mjs');
+const PROBE_DIR = mkdtempSync(join(tmpdir(), 'bench-probe-'));
+const PROBE_PATH = join(PROBE_DIR, 'probe.mjs');
+process.once('exit', () => rmSync(PROBE_DIR, { recursive: true, force: true }));
 buildSync({
   entryPoints: [join(import.meta.dirname, 'probe.ts')],
   outfile: PROBE_PATH,

@@ -144,6 +144,12 @@ export interface VariantSummary {
     readonly cpuPerRequest: number;
     /** Baseline CPU / variant CPU: the throughput a dedicated core would give (higher is better). */
     readonly dedicatedCoreThroughput: number;
+    /**
+     * The same ratio taken round by round (baseline and variant ran minutes apart in one round) and its median
+     * and range over the rounds: drift that moves a whole round cancels out of each pair, so the range says how far
+     * one run's ratio can be trusted. Undefined for the baseline and when the rounds do not pair up.
+     */
+    readonly dedicatedCoreThroughputByRound?: RatioSpread;
     readonly p99: number;
     /**
      * The p99 ratio that the extra CPU alone would give at the open-model rate, from {@link queueingLatencyRatio}:
@@ -168,6 +174,20 @@ export const queueingLatencyRatio = (ratePerSecond: number, baselineCpuMicros: n
     return utilisation >= 1 ? Number.POSITIVE_INFINITY : micros / (1 - utilisation);
   };
   return latency(cpuMicros) / latency(baselineCpuMicros);
+};
+
+/** A ratio measured once per round: its median and extremes. */
+export interface RatioSpread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** `baseline[i] / variant[i]` for each round both measured, summarised; undefined without a full pairing. */
+export const pairedRatio = (baseline: readonly number[], variant: readonly number[]): RatioSpread | undefined => {
+  if (baseline.length === 0 || baseline.length !== variant.length) return undefined;
+  const ratios = baseline.map((value, round) => value / (variant[round] as number));
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
 };
 
 export const summarizeSuite = (suite: SuiteResults): VariantSummary[] => {
@@ -195,6 +215,11 @@ export const summarizeSuite = (suite: SuiteResults): VariantSummary[] => {
       throughput: throughput / (base?.throughput ?? Number.NaN),
       cpuPerRequest: cpu / (base?.cpu ?? Number.NaN),
       dedicatedCoreThroughput: (base?.cpu ?? Number.NaN) / cpu,
+      ...(base === undefined || base.variant === variant
+        ? {}
+        : {
+            dedicatedCoreThroughputByRound: pairedRatio(base.variant.cpuMicrosPerRequest, variant.cpuMicrosPerRequest),
+          }),
       p99: p99 / (base?.p99 ?? Number.NaN),
       p99FromCpu: queueingLatencyRatio(suite.openRate, base?.cpu ?? Number.NaN, cpu),
       eventLoopDelayP99: eld / (base?.eld ?? Number.NaN),
@@ -205,14 +230,16 @@ export const summarizeSuite = (suite: SuiteResults): VariantSummary[] => {
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}x` : '—');
+const spread = (value: RatioSpread | undefined): string =>
+  value === undefined ? '—' : `${ratio(value.median)} (${ratio(value.min)}–${ratio(value.max)})`;
 
 /** The suite as a Markdown table (what `npm run bench` prints and BENCHMARKS.md carries). */
 export const suiteTable = (suite: SuiteResults): string[] => [
-  '| variant | req/s | vs baseline | server CPU µs/request | vs baseline | dedicated-core throughput | p99 ms (open) | vs baseline | from CPU alone (M/M/1) | event-loop delay p99 ms | RSS idle MiB | RSS at saturation MiB | vs baseline | failed |',
-  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  '| variant | req/s | vs baseline | server CPU µs/request | vs baseline | dedicated-core throughput | by round: median (range) | p99 ms (open) | vs baseline | from CPU alone (M/M/1) | event-loop delay p99 ms | RSS idle MiB | RSS at saturation MiB | vs baseline | failed |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...summarizeSuite(suite).map(
     (v) =>
-      `| ${v.name} | ${fixed(v.throughput, 0)} | ${ratio(v.ratios.throughput)} | ${fixed(v.cpuMicrosPerRequest, 0)} | ${ratio(v.ratios.cpuPerRequest)} | ${ratio(v.ratios.dedicatedCoreThroughput)} | ${fixed(v.p99Ms, 1)} | ${ratio(v.ratios.p99)} | ${ratio(v.ratios.p99FromCpu)} | ${fixed(v.eventLoopDelayP99Ms, 1)} | ${fixed(v.rssIdleMiB, 0)} | ${fixed(v.rssLoadMiB, 0)} | ${ratio(v.ratios.rssLoad)} | ${v.failures} |`,
+      `| ${v.name} | ${fixed(v.throughput, 0)} | ${ratio(v.ratios.throughput)} | ${fixed(v.cpuMicrosPerRequest, 0)} | ${ratio(v.ratios.cpuPerRequest)} | ${ratio(v.ratios.dedicatedCoreThroughput)} | ${spread(v.ratios.dedicatedCoreThroughputByRound)} | ${fixed(v.p99Ms, 1)} | ${ratio(v.ratios.p99)} | ${ratio(v.ratios.p99FromCpu)} | ${fixed(v.eventLoopDelayP99Ms, 1)} | ${fixed(v.rssIdleMiB, 0)} | ${fixed(v.rssLoadMiB, 0)} | ${ratio(v.ratios.rssLoad)} | ${v.failures} |`,
   ),
 ];
 
