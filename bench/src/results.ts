@@ -230,8 +230,13 @@ export const summarizeSuite = (suite: SuiteResults): VariantSummary[] => {
 
 const fixed = (value: number, digits: number): string => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 const ratio = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}x` : '—');
-const spread = (value: RatioSpread | undefined): string =>
-  value === undefined ? '—' : `${ratio(value.median)} (${ratio(value.min)}–${ratio(value.max)})`;
+/** One round (`--quick`) has no range to show. */
+const spread = (value: RatioSpread | undefined): string => {
+  if (value === undefined) return '—';
+  return value.min === value.max
+    ? ratio(value.median)
+    : `${ratio(value.median)} (${ratio(value.min)}–${ratio(value.max)})`;
+};
 
 /** The suite as a Markdown table (what `npm run bench` prints and BENCHMARKS.md carries). */
 export const suiteTable = (suite: SuiteResults): string[] => [
